@@ -1,0 +1,123 @@
+"""Build the template context of a project: the only names templates may use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .catalogue import ENGAGEMENTS_ECOQUARTIER
+from .legal import decision_pour
+from .models import Consultation, Critere, SousCritere
+from .pieces import PIECES, Piece
+from .resolution import resoudre
+from .rules import Regles
+
+
+@dataclass(frozen=True)
+class Derogation:
+    """A derogation to the CCAG-PI made by the CCAP."""
+
+    article: str
+    objet: str
+
+
+@dataclass(frozen=True)
+class ChapitreMemoire:
+    """One chapter of the cadre de mémoire technique: a sub-criterion (or a criterion)."""
+
+    numero: int
+    critere: Critere
+    sous_critere: SousCritere | None
+
+    @property
+    def nom(self) -> str:
+        return self.sous_critere.nom if self.sous_critere else self.critere.nom
+
+    @property
+    def poids(self) -> Decimal | None:
+        return self.sous_critere.poids if self.sous_critere else self.critere.poids
+
+    @property
+    def elements(self) -> list[str]:
+        return list(self.sous_critere.elements if self.sous_critere else self.critere.elements)
+
+    @property
+    def pages_max(self) -> int | None:
+        return self.sous_critere.pages_max if self.sous_critere else None
+
+
+def chapitres_memoire(projet: Consultation) -> list[ChapitreMemoire]:
+    """Chapters of the mémoire technique, in the order and with the weights of the RC."""
+    out: list[ChapitreMemoire] = []
+    for c in projet.criteres:
+        if c.type in ("prix", "cout"):
+            continue
+        for s in c.sous_criteres or [None]:
+            out.append(ChapitreMemoire(len(out) + 1, c, s))
+    return out
+
+
+def derogations(projet: Consultation, regles: Regles) -> list[Derogation]:
+    """Every derogation to the CCAG-PI that the CCAP makes, from the clauses actually used."""
+    le = projet.calendrier.date_envoi_publication
+    m = projet.marche
+    out: list[Derogation] = []
+    if m.penalites.regime == "forfaitaire":
+        out.append(Derogation(regles.reference("penalites_diviseur_ccag_pi", le),
+                              "pénalités de retard forfaitaires au lieu de la formule du CCAG-PI"))
+    if m.propriete_resultats.regime == "cession_exclusive":
+        out.append(Derogation(regles.reference("ccag_pi_propriete_intellectuelle", le),
+                              "cession exclusive des droits sur les résultats à l'acheteur"))
+    return out
+
+
+def build_context(projet: Consultation, piece: Piece | None = None) -> dict[str, Any]:
+    """Every variable a template may use (see docs/architecture.md)."""
+    regles = Regles.charger()
+    le = projet.calendrier.date_envoi_publication
+    res = resoudre(projet)
+    decision = decision_pour(projet)
+    tranches = res.tranches
+    return {
+        "acheteur": projet.acheteur,
+        "operation": projet.operation,
+        "marche": projet.marche,
+        "calendrier": projet.calendrier,
+        "pilotage": projet.pilotage,
+        "concertation": projet.concertation,
+        "livrables": projet.livrables,
+        "donnees": projet.donnees,
+        "notation": projet.notation,
+        "criteres": projet.criteres,
+        "competences": projet.competences,
+        "financement": projet.financement,
+        "missions_exclues": projet.missions_exclues,
+        "etudes": res.etudes,
+        "cles_etudes": [e.cle for e in res.etudes],
+        "tranches": tranches,
+        "tranche_ferme": tranches[0],
+        "tranches_optionnelles": [t for t in tranches if not t.est_ferme],
+        "montant_total_ht": projet.valeur_estimee_ht,
+        "duree_totale_semaines": sum(t.duree_semaines for t in tranches),
+        "procedure": decision,
+        "regle": lambda ident: regles.valeur(ident, le),
+        "ref": lambda ident: regles.reference(ident, le),
+        "tribunal": regles.tribunal(projet.acheteur.departement, le),
+        "engagements_ecoquartier": ENGAGEMENTS_ECOQUARTIER,
+        "derogations": derogations(projet, regles),
+        "chapitres_memoire": chapitres_memoire(projet),
+        "pieces": PIECES,
+        "doc": piece,
+        "version_regles": regles.version,
+    }
+
+
+NOMS_CONTEXTE: frozenset[str] = frozenset({
+    "acheteur", "operation", "marche", "calendrier", "pilotage", "concertation", "livrables",
+    "donnees", "notation", "criteres", "competences", "financement", "missions_exclues", "etudes",
+    "cles_etudes", "tranches", "tranche_ferme", "tranches_optionnelles", "montant_total_ht",
+    "duree_totale_semaines", "procedure", "regle", "ref", "tribunal", "engagements_ecoquartier",
+    "derogations", "chapitres_memoire", "pieces", "doc", "version_regles", "etude",
+})
+"""Top-level names known to templates (used by ``templates check``)."""

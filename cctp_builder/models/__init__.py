@@ -1,0 +1,49 @@
+"""Pydantic v2 model of a consultation (pure: no I/O)."""
+
+from .acheteur import Acheteur, Adresse, Contact, Representant
+from .consultation import Consultation
+from .etudes import EtudeChoisie, Phase, Tranche
+from .marche import (
+    Allotissement,
+    Avance,
+    Cpv,
+    Critere,
+    Lot,
+    Marche,
+    Notation,
+    Penalites,
+    Prix,
+    ProprieteResultats,
+    Pse,
+    SousCritere,
+)
+from .operation import (
+    DocumentPlanification,
+    EcoQuartier,
+    EtudeAnterieure,
+    LigneLogement,
+    Operation,
+    Programme,
+    Site,
+)
+from .organisation import (
+    Calendrier,
+    Competence,
+    Concertation,
+    Dispositif,
+    Donnees,
+    Instance,
+    Livrables,
+    Pilotage,
+    SourceFinancement,
+    VisiteSite,
+)
+
+__all__ = [
+    "Acheteur", "Adresse", "Allotissement", "Avance", "Calendrier", "Competence",
+    "Concertation", "Consultation", "Contact", "Cpv", "Critere", "Dispositif",
+    "DocumentPlanification", "Donnees", "EcoQuartier", "EtudeAnterieure", "EtudeChoisie",
+    "Instance", "LigneLogement", "Livrables", "Lot", "Marche", "Notation", "Operation",
+    "Penalites", "Phase", "Pilotage", "Prix", "Programme", "ProprieteResultats", "Pse",
+    "Representant", "Site", "SourceFinancement", "SousCritere", "Tranche", "VisiteSite",
+]

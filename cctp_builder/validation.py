@@ -1,0 +1,166 @@
+"""Cross-field checks of a project, and the list of items left « à compléter »."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from .errors import Constat
+from .models import Consultation
+from .models.base import cpv_chiffre_controle
+from .resolution import resoudre
+
+Verification = Callable[[Consultation], list[Constat]]
+
+
+def _criteres(p: Consultation) -> list[Constat]:
+    out: list[Constat] = []
+    poids = [c.poids for c in p.criteres]
+    if any(w is not None for w in poids):
+        if any(w is None for w in poids):
+            out.append(Constat("criteres", "pondérez tous les critères, ou aucun."))
+        else:
+            total = sum(poids, Decimal(0))
+            if total != 100:
+                out.append(Constat("criteres", f"la somme des pondérations des critères vaut "
+                                   f"{total:g} au lieu de 100."))
+    for i, c in enumerate(p.criteres):
+        if c.sous_criteres and c.poids is not None:
+            somme = sum((s.poids for s in c.sous_criteres), Decimal(0))
+            if somme != c.poids:
+                out.append(Constat(f"criteres.{i}.sous_criteres", f"les sous-critères de « {c.nom} »"
+                                   f" totalisent {somme:g} points alors que le critère en vaut "
+                                   f"{c.poids:g}."))
+        if c.type in ("environnemental", "autre") and not c.elements and not c.sous_criteres:
+            out.append(Constat(f"criteres.{i}.elements", f"le critère « {c.nom} » doit dire ce qui "
+                               "est apprécié et comment (éléments appréciés) : un critère seulement "
+                               "nommé expose la procédure à l'annulation."))
+    if not any(c.type in ("prix", "cout") for c in p.criteres):
+        out.append(Constat("criteres", "aucun critère de prix ou de coût : ajoutez un critère de "
+                           "type « prix » ou « cout »."))
+    noms = [c.nom for c in p.criteres]
+    for n in {n for n in noms if noms.count(n) > 1}:
+        out.append(Constat("criteres", f"le critère « {n} » figure deux fois."))
+    return out
+
+
+def _calendrier(p: Consultation) -> list[Constat]:
+    cal, out = p.calendrier, []
+    remise = cal.date_limite_remise.date()
+    if remise <= cal.date_envoi_publication:
+        out.append(Constat("calendrier.date_limite_remise", "la date limite de remise des offres "
+                           "doit suivre la date d'envoi à la publication."))
+    if cal.date_limite_questions is not None and not (
+            cal.date_envoi_publication <= cal.date_limite_questions < remise):
+        out.append(Constat("calendrier.date_limite_questions", "la date limite des questions doit "
+                           "se situer entre l'envoi à la publication et la remise des offres."))
+    if cal.demarrage_previsionnel is not None and cal.demarrage_previsionnel <= remise:
+        out.append(Constat("calendrier.demarrage_previsionnel", "le démarrage prévisionnel doit "
+                           "suivre la date limite de remise des offres."))
+    visite = cal.visite_site
+    if visite is not None and visite.date is not None and not (
+            cal.date_envoi_publication <= visite.date < remise):
+        out.append(Constat("calendrier.visite_site.date", "la visite de site doit avoir lieu entre "
+                           "l'envoi à la publication et la remise des offres."))
+    return out
+
+
+def _tranches(p: Consultation) -> list[Constat]:
+    out: list[Constat] = []
+    codes = [t.code for t in p.tranches]
+    if codes[0] != "TF":
+        out.append(Constat("tranches.0.code", "la première tranche doit être la tranche ferme "
+                           "(code « TF »)."))
+    if codes.count("TF") > 1:
+        out.append(Constat("tranches", "un marché n'a qu'une tranche ferme."))
+    for c in {c for c in codes if codes.count(c) > 1 and c != "TF"}:
+        out.append(Constat("tranches", f"le code de tranche « {c} » figure deux fois."))
+    for i, t in enumerate(p.tranches):
+        if t.type == "ferme" and (t.delai_affermissement_mois or t.indemnite_attente
+                                  or t.indemnite_dedit):
+            out.append(Constat(f"tranches.{i}", "la tranche ferme n'a ni délai d'affermissement "
+                               "ni indemnité d'attente ou de dédit."))
+    somme = p.somme_tranches_ht
+    if somme is not None and p.montant_total_ht is not None and somme != p.montant_total_ht:
+        out.append(Constat("montant_total_ht", f"le montant total déclaré ({p.montant_total_ht} € "
+                           f"HT) diffère de la somme des tranches ({somme} € HT)."))
+    return out
+
+
+def _marche(p: Consultation) -> list[Constat]:
+    m, out = p.marche, []
+    if m.allotissement.alloti and not m.allotissement.lots:
+        out.append(Constat("marche.allotissement.lots", "le marché est déclaré alloti mais aucun "
+                           "lot n'est décrit."))
+    if not m.allotissement.alloti and not m.allotissement.justification:
+        out.append(Constat("marche.allotissement.justification", "un marché non alloti doit "
+                           "justifier ce choix (article L2113-11 du code de la commande publique)."))
+    if m.penalites.regime == "forfaitaire" and m.penalites.montant_journalier is None:
+        out.append(Constat("marche.penalites.montant_journalier", "indiquez le montant journalier "
+                           "des pénalités forfaitaires."))
+    if m.propriete_resultats.regime == "cession_exclusive" and not m.propriete_resultats.justification:
+        out.append(Constat("marche.propriete_resultats.justification", "une cession exclusive des "
+                           "résultats déroge au CCAG-PI : justifiez-la."))
+    for chemin, code in [("marche.cpv.principal", m.cpv.principal)] + [
+            (f"marche.cpv.secondaires.{i}", c) for i, c in enumerate(m.cpv.secondaires)]:
+        attendu = cpv_chiffre_controle(code[:8])
+        if int(code[-1]) != attendu:
+            out.append(Constat(chemin, f"le chiffre de contrôle du code CPV {code} devrait être "
+                               f"{attendu} : vérifiez le code.", "avertissement"))
+    for i, n in enumerate(p.operation.ecoquartier.engagements_prioritaires):
+        if not 1 <= n <= 20:
+            out.append(Constat(f"operation.ecoquartier.engagements_prioritaires.{i}",
+                               f"la charte ÉcoQuartier compte 20 engagements : « {n} » n'existe pas."))
+    return out
+
+
+_A_COMPLETER: list[tuple[str, Callable[[Consultation], object], str]] = [
+    ("acheteur.siret", lambda p: p.acheteur.siret, "SIRET de l'acheteur"),
+    ("acheteur.representant.nom", lambda p: p.acheteur.representant.nom, "nom du signataire"),
+    ("acheteur.contact.telephone", lambda p: p.acheteur.contact.telephone, "téléphone du contact"),
+    ("acheteur.contact.email", lambda p: p.acheteur.contact.email, "adresse électronique du contact"),
+    ("acheteur.profil_acheteur_url", lambda p: p.acheteur.profil_acheteur_url, "profil d'acheteur"),
+    ("acheteur.population", lambda p: p.acheteur.population, "population INSEE"),
+    ("operation.enjeux", lambda p: p.operation.enjeux, "contexte et enjeux du projet"),
+    ("operation.programme", lambda p: p.operation.programme, "programme pressenti"),
+    ("calendrier.date_limite_questions", lambda p: p.calendrier.date_limite_questions,
+     "date limite des questions"),
+    ("calendrier.demarrage_previsionnel", lambda p: p.calendrier.demarrage_previsionnel,
+     "démarrage prévisionnel"),
+    ("donnees.fournies", lambda p: p.donnees.fournies, "données fournies par la commune"),
+]
+
+
+def a_completer(p: Consultation) -> list[Constat]:
+    """Optional fields left empty: they will show as « [À compléter : …] » markers."""
+    out = [Constat(chemin, f"à compléter : {libelle} (un repère surligné figurera dans les pièces).",
+                   "a_completer")
+           for chemin, lire, libelle in _A_COMPLETER if lire(p) in (None, "", [])]
+    for i, t in enumerate(p.tranches):
+        if t.montant_estime_ht is None:
+            out.append(Constat(f"tranches.{i}.montant_estime_ht", f"à compléter : montant estimé "
+                               f"de la tranche {t.code}.", "a_completer"))
+        if t.type == "optionnelle" and t.delai_affermissement_mois is None:
+            out.append(Constat(f"tranches.{i}.delai_affermissement_mois", f"à compléter : délai "
+                               f"d'affermissement de la tranche {t.code}.", "a_completer"))
+    return out
+
+
+def _legal(p: Consultation) -> list[Constat]:
+    from . import legal  # the rules layer; imported lazily to keep the model layer pure
+
+    return legal.check(p, legal.decision_pour(p))
+
+
+VERIFICATIONS: list[Verification] = [_criteres, _calendrier, _tranches, _marche]
+
+
+def valider(projet: Consultation) -> list[Constat]:
+    """Every finding on a structurally valid project: errors, warnings, items à compléter."""
+    constats = list(resoudre(projet).constats)
+    for verif in VERIFICATIONS:
+        constats.extend(verif(projet))
+    if not [c for c in constats if c.gravite == "erreur"]:
+        constats.extend(_legal(projet))
+    constats.extend(a_completer(projet))
+    return constats
