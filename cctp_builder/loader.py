@@ -82,7 +82,7 @@ def _lire_texte(chemin: Path) -> str:
 
 def _positions(noeud: yaml.Node) -> dict[tuple[str, ...], Position]:
     """Map each field path to the (line, column) of its key or item, 1-based."""
-    out: dict[tuple[str, ...], Position] = {}
+    out: dict[tuple[str, ...], Position] = {(): (noeud.start_mark.line + 1, 1)}
     pile: list[tuple[yaml.Node, tuple[str, ...], int]] = [(noeud, (), 0)]
     vus = 0
     while pile:
@@ -160,8 +160,10 @@ def situer(constats: list[Constat], fichier: str,
     for c in constats:
         parts = tuple(p for p in c.chemin.split(".") if p)
         pos = None
-        while parts and pos is None:
+        while pos is None:
             pos = positions.get(parts)
+            if not parts:
+                break
             parts = parts[:-1]
         ligne, colonne = pos if pos else (None, None)
         out.append(Constat(c.chemin, c.message, c.gravite, fichier, ligne, colonne))

@@ -1,0 +1,279 @@
+"""Command-line interface: thin wrappers over the library; the only place that prints.
+
+Exit status: 0 success, 1 invalid input or failed build, 2 usage error (click).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .errors import CctpError, Constat, Resultat
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _gere_erreurs(fonction: F) -> F:
+    """Map every error to a French message and exit status 1; never show a traceback."""
+
+    @functools.wraps(fonction)
+    def enveloppe(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fonction(*args, **kwargs)
+        except CctpError as exc:
+            click.echo(f"Erreur : {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrompu : rien n'a été écrit.", err=True)
+            sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the one boundary that maps everything
+            if os.environ.get("CCTP_BUILDER_DEBUG"):
+                raise
+            click.echo(f"Erreur interne inattendue ({exc.__class__.__name__} : {exc}). "
+                       "Relancez avec CCTP_BUILDER_DEBUG=1 et signalez-la.", err=True)
+            sys.exit(1)
+
+    return enveloppe  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="cctp-builder", message="%(prog)s %(version)s")
+def main() -> None:
+    """Génère le dossier de consultation (RC, AE, CCAP, CCTP, DPGF, CMT, AAPC) des études
+    pré-opérationnelles d'une petite commune, à partir d'un fichier projet YAML.
+
+    \b
+    Pour commencer :
+      cctp-builder init mon-projet.yaml --etudes programmation_urbaine,concertation
+      cctp-builder validate mon-projet.yaml
+      cctp-builder build mon-projet.yaml -o dce
+    """
+
+
+# --------------------------------------------------------------------------- validate
+
+
+def _afficher_constats(titre: str, constats: list[Constat]) -> None:
+    if constats:
+        click.echo(f"  {titre} ({len(constats)}) :")
+        for c in constats:
+            click.echo(f"    {c}")
+
+
+@main.command()
+@click.argument("fichiers", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "en_json", is_flag=True, help="Constats en JSON (path, line, message, severity).")
+@_gere_erreurs
+def validate(fichiers: tuple[Path, ...], en_json: bool) -> None:
+    """Vérifie un ou plusieurs fichiers projet (structure, cohérence, règles juridiques).
+
+    Statut 0 si tous sont valides, 1 sinon. Les avertissements et les éléments
+    « à compléter » sont listés à part et ne font pas échouer la commande.
+    """
+    from .errors import ProjetInvalide
+    from .loader import analyser_projet
+
+    tous: list[Constat] = []
+    echec = False
+    for chemin in fichiers:
+        try:
+            _, resultat = analyser_projet(chemin)
+        except ProjetInvalide as exc:
+            resultat = Resultat(exc.constats)
+        tous.extend(resultat.constats)
+        echec |= not resultat.valide
+        if not en_json:
+            etat = "valide" if resultat.valide else "INVALIDE"
+            click.echo(f"{chemin} : {etat}", err=not resultat.valide)
+            _afficher_constats("Erreurs", resultat.erreurs)
+            _afficher_constats("Avertissements", resultat.avertissements)
+            _afficher_constats("À compléter", resultat.a_completer)
+    if en_json:
+        click.echo(json.dumps([c.to_json() for c in tous], ensure_ascii=False, indent=2))
+    sys.exit(1 if echec else 0)
+
+
+# --------------------------------------------------------------------------- schema / init
+
+
+@main.command()
+@_gere_erreurs
+def schema() -> None:
+    """Affiche le schéma JSON du fichier projet (pour yaml-language-server et les éditeurs)."""
+    from .schema import schema_json
+
+    click.echo(schema_json())
+
+
+@main.command()
+@click.argument("fichier", type=click.Path(path_type=Path))
+@click.option("--etudes", default="programmation_urbaine,faisabilite_amenagement,concertation",
+              show_default=True, help="Clés des modules d'étude, séparées par des virgules.")
+@click.option("--force", is_flag=True, help="Remplacer le fichier s'il existe.")
+@_gere_erreurs
+def init(fichier: Path, etudes: str, force: bool) -> None:
+    """Écrit un fichier projet de départ, commenté, qui se valide tel quel."""
+    from .starter import projet_de_depart
+
+    if fichier.exists() and not force:
+        raise CctpError(f"{fichier} existe déjà : ajoutez --force pour le remplacer.")
+    texte = projet_de_depart([e.strip() for e in etudes.split(",") if e.strip()])
+    tmp = fichier.with_name(f".{fichier.name}.tmp")
+    tmp.write_text(texte, encoding="utf-8")
+    os.replace(tmp, fichier)
+    click.echo(f"{fichier} écrit. Complétez-le, puis : cctp-builder validate {fichier}")
+
+
+@main.command()
+@_gere_erreurs
+def etudes() -> None:
+    """Liste les modules d'étude du catalogue et leurs phases."""
+    from .catalogue import catalogue
+
+    for module in catalogue().values():
+        click.echo(f"{module.cle:<26} {module.titre}")
+        for p in module.phases:
+            click.echo(f"{'':<28}{module.cle}/{p.code} — {p.nom} ({p.duree_semaines} sem.)")
+
+
+# --------------------------------------------------------------------------- procedure
+
+
+def _montant(_ctx: click.Context, _param: click.Parameter, valeur: str) -> Decimal:
+    try:
+        montant = Decimal(valeur.replace(" ", "").replace("\u202f", "").replace(",", "."))
+    except InvalidOperation:
+        raise click.BadParameter(f"« {valeur} » n'est pas un montant (ex. 150000 ou 59999,99).")
+    if montant < 0 or not montant.is_finite():
+        raise click.BadParameter("le montant doit être positif.")
+    return montant
+
+
+@main.command()
+@click.option("--amount", "--montant", "montant", required=True, callback=_montant,
+              help="Valeur estimée du marché en € HT, toutes tranches comprises.")
+@click.option("--date", "le", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Date d'envoi de la consultation (AAAA-MM-JJ) ; aujourd'hui par défaut.")
+@click.option("--months", "--mois", "mois", type=click.FloatRange(min=0), default=None,
+              help="Durée du marché en mois (pour l'avance obligatoire).")
+@click.option("--json", "en_json", is_flag=True, help="Décision en JSON.")
+@_gere_erreurs
+def procedure(montant: Decimal, le: Any, mois: float | None, en_json: bool) -> None:
+    """Indique la procédure, la publicité et les obligations applicables à un montant."""
+    from .rules import decide, format_decision
+
+    jour = le.date() if le is not None else date.today()
+    decision = decide(montant, jour, mois)
+    if en_json:
+        click.echo(json.dumps(decision.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_decision(decision))
+
+
+# --------------------------------------------------------------------------- build
+
+
+@main.command()
+@click.argument("fichiers", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "sortie", type=click.Path(path_type=Path), default=Path("dce"),
+              show_default=True, help="Dossier de sortie ; le kit va dans SORTIE/<référence>/.")
+@click.option("--only", "seules", default=None,
+              help="Pièces à produire, séparées par des virgules (rc,ae,ccap,cctp,dpgf,cmt,aapc).")
+@click.option("--templates", "modeles", type=click.Path(path_type=Path, file_okay=False,
+              exists=True), default=None, help="Dossier de modèles Word qui remplacent les modèles "
+              "intégrés de même nom (voir « templates export »).")
+@click.option("--final", is_flag=True, help="Refuser d'écrire si des « [À compléter » subsistent.")
+@click.option("--force", is_flag=True, help="Remplacer un kit existant.")
+@click.option("--zip", "en_zip", is_flag=True, help="Écrire aussi SORTIE/<référence>.zip.")
+@click.option("--pdf", is_flag=True, help="Convertir aussi les pièces Word en PDF (LibreOffice).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Nombre de processus pour construire plusieurs projets.")
+@_gere_erreurs
+def build(fichiers: tuple[Path, ...], sortie: Path, seules: str | None, modeles: Path | None,
+          final: bool, force: bool, en_zip: bool, pdf: bool, jobs: int) -> None:
+    """Construit le dossier de consultation de chaque fichier projet."""
+    from .batch import Options, construire_lot
+
+    options = Options(sortie=sortie, pieces=tuple(s.strip() for s in seules.split(","))
+                      if seules else None, templates=modeles, final=final, force=force,
+                      zip=en_zip, pdf=pdf)
+    bilan = construire_lot(list(fichiers), options, jobs=jobs, echo=click.echo,
+                           terminal=sys.stderr.isatty())
+    sys.exit(0 if bilan.reussis == len(fichiers) else 1)
+
+
+# --------------------------------------------------------------------------- templates
+
+
+@main.group()
+def templates() -> None:
+    """Modèles Word : lister, vérifier, exporter pour les personnaliser, afficher le texte."""
+
+
+@templates.command("list")
+@_gere_erreurs
+def templates_list() -> None:
+    """Liste les modèles intégrés (pièce/fragment)."""
+    from .render import TemplateSet
+
+    for nom in TemplateSet.get(None).names():
+        click.echo(nom)
+
+
+@templates.command("check")
+@click.argument("dossier", required=False, type=click.Path(path_type=Path, file_okay=False,
+                exists=True))
+@_gere_erreurs
+def templates_check(dossier: Path | None) -> None:
+    """Vérifie un dossier de modèles (les modèles intégrés par défaut)."""
+    from .templates_tool import verifier
+
+    constats = verifier(dossier)
+    for c in constats:
+        click.echo(f"{c.fichier} {c.chemin} : {c.message}", err=True)
+    erreurs = [c for c in constats if c.gravite == "erreur"]
+    if erreurs:
+        click.echo(f"{len(erreurs)} erreur(s) dans les modèles.", err=True)
+        sys.exit(1)
+    click.echo("Modèles valides.")
+
+
+@templates.command("export")
+@click.argument("dossier", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Écraser les fichiers existants.")
+@_gere_erreurs
+def templates_export(dossier: Path, force: bool) -> None:
+    """Copie les modèles intégrés dans DOSSIER pour les modifier dans Word."""
+    from .templates_tool import exporter
+
+    n = exporter(dossier, force=force)
+    click.echo(f"{n} modèles copiés dans {dossier}. Modifiez-les, puis : "
+               f"cctp-builder build projet.yaml --templates {dossier}")
+
+
+@templates.command("dump")
+@click.argument("nom")
+@click.option("--templates", "modeles", type=click.Path(path_type=Path, file_okay=False,
+              exists=True), default=None, help="Dossier de modèles personnalisés.")
+@_gere_erreurs
+def templates_dump(nom: str, modeles: Path | None) -> None:
+    """Affiche le texte d'un modèle (ex. « cctp/01_objet ») pour le relire."""
+    from .templates_tool import texte_modele
+
+    click.echo(texte_modele(nom, modeles))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,25 @@
+"""JSON Schema of the project file."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .models import Consultation
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of a project file, for editors (yaml-language-server)."""
+    s = Consultation.model_json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://cctp-builder.example/schema-projet.json",
+        "title": "Fichier projet cctp_builder",
+        "description": "Description d'une consultation pour études pré-opérationnelles "
+                       "(voir README).",
+        **{k: v for k, v in s.items() if k not in ("title", "description")},
+    }
+
+
+def schema_json() -> str:
+    return json.dumps(schema(), ensure_ascii=False, indent=2) + "\n"

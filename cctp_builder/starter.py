@@ -1,0 +1,138 @@
+"""The commented starter project written by ``cctp-builder init``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .catalogue import catalogue
+from .errors import CctpError
+from .resolution import suggestion
+
+_ENTETE = """\
+# yaml-language-server: $schema=https://cctp-builder.example/schema-projet.json
+# Fichier projet cctp_builder : une consultation pour des études pré-opérationnelles.
+# Remplacez les valeurs d'exemple par celles de votre commune, puis lancez :
+#   cctp-builder validate {fichier}
+#   cctp-builder build {fichier} -o dce
+# Un champ facultatif laissé vide devient dans les pièces un repère surligné
+# « [À compléter : …] » ; « validate » les liste. Le schéma complet : cctp-builder schema.
+version: 1
+
+acheteur:
+  nom: Commune de Saint-Exemple          # nom officiel de l'acheteur
+  type: commune                          # commune, epci, syndicat_mixte ou autre
+  code_insee: "04001"                    # code officiel géographique (5 caractères)
+  # siret: "21040001000000"              # 14 chiffres (clé de Luhn contrôlée)
+  population: 1200                       # population municipale INSEE…
+  population_annee: 2022                 # … et son millésime
+  adresse:
+    ligne: 1 place de la Mairie
+    code_postal: "04000"
+    commune: Saint-Exemple
+  representant:
+    qualite: Maire                       # signataire du marché
+    # nom: Prénom Nom
+  contact:
+    email: mairie@saint-exemple.fr
+    # telephone: 04 92 00 00 00
+  # intercommunalite: Communauté de communes …
+  # profil_acheteur_url: https://…       # plateforme où le DCE est publié
+
+operation:
+  nom: Quartier durable du Centre        # nom du projet
+  enjeux: >-
+    Décrivez en quelques phrases pourquoi la commune engage ces études : besoins en
+    logements, site retenu, ambitions.
+  sites:
+    - nom: Le Pré communal
+      surface_ha: 2.0                    # périmètre opérationnel, en hectares
+      # perimetre_etude_ha: 8            # périmètre d'étude, plus large
+      statut_foncier: communal           # communal, epf, prive ou mixte
+      zonage: 1AU
+      contraintes: []                    # réseaux, servitudes, ABF, paysage…
+      risques: []                        # inondation, argiles, feux de forêt…
+  documents_planification:
+    - type: plu                          # scot, plu, plui, carte_communale, plh, pnr…
+      nom: Plan local d'urbanisme de Saint-Exemple
+  ecoquartier:
+    demarche: reflexion                  # aucune, reflexion, charte_signee, ecoprojet…
+    engagements_prioritaires: [1, 6, 19] # numéros des 20 engagements ÉcoQuartier
+
+# Modules d'étude retenus (liste complète : cctp-builder etudes).
+etudes:
+{etudes}
+# Tranche ferme (TF) et tranches optionnelles (TO1, TO2…). Chaque phase de chaque
+# étude appartient à une seule tranche : « module » (toutes ses phases) ou « module/phase ».
+tranches:
+  - code: TF
+    intitule: Études pré-opérationnelles
+    montant_estime_ht: {montant}         # € HT : la somme des tranches détermine la procédure
+    phases:
+{phases}
+marche:
+  reference: EXE-{annee}-01              # sert aussi de nom au dossier du kit
+  objet: Études pré-opérationnelles du quartier durable du Centre à Saint-Exemple
+  allotissement:
+    alloti: false
+    justification: >-
+      Les études s'enchaînent et portent sur un même site ; la commune ne pourrait pas
+      coordonner plusieurs titulaires (article L2113-11 du code de la commande publique).
+  duree_mois: 12
+
+# Critères d'attribution : les pondérations totalisent 100 ; un critère environnemental
+# défini (éléments appréciés) est obligatoire pour les consultations lancées depuis le
+# 21 août 2026 (cctp-builder procedure --help).
+criteres:
+  - nom: Valeur technique
+    type: technique
+    poids: 55
+    sous_criteres:
+      - nom: Compréhension du site et des enjeux
+        poids: 20
+      - nom: Méthode et planning
+        poids: 20
+      - nom: Équipe
+        poids: 15
+  - nom: Prix
+    type: prix
+    poids: 35
+  - nom: Performance environnementale de la prestation
+    type: environnemental
+    poids: 10
+    elements:
+      - organisation des réunions et des déplacements pour limiter les émissions
+      - dématérialisation des livrables
+
+calendrier:
+  date_envoi_publication: {envoi}
+  date_limite_remise: {remise}T12:00:00
+  # date_limite_questions: AAAA-MM-JJ
+  # demarrage_previsionnel: AAAA-MM-JJ
+
+pilotage:
+  copil:
+    composition: [le maire et les adjoints, la direction départementale des territoires]
+    nombre_reunions: 3
+  cotech:
+    composition: [le secrétaire général, le CAUE]
+    nombre_reunions: 3
+"""
+
+
+def projet_de_depart(etudes: list[str], aujourd_hui: dt.date | None = None) -> str:
+    """A commented project file with the chosen study modules, valid as written."""
+    cat = catalogue()
+    inconnus = [e for e in etudes if e not in cat]
+    if inconnus:
+        raise CctpError(f"module(s) inconnu(s) : {', '.join(inconnus)}."
+                        + suggestion(inconnus[0], sorted(cat)) + " Liste : cctp-builder etudes.")
+    if not etudes:
+        raise CctpError("choisissez au moins un module d'étude (--etudes).")
+    jour = aujourd_hui or dt.date.today()
+    envoi = jour + dt.timedelta(days=14)
+    remise = envoi + dt.timedelta(days=42)
+    lignes_etudes = "\n".join(f"  - module: {e}    # {cat[e].titre}" for e in etudes)
+    lignes_phases = "\n".join(f"      - {e}" for e in etudes)
+    return _ENTETE.format(fichier="projet.yaml", etudes=lignes_etudes, phases=lignes_phases,
+                          montant=25000 * len(etudes), annee=envoi.year,
+                          envoi=envoi.isoformat(), remise=remise.isoformat())

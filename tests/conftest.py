@@ -1,0 +1,33 @@
+"""Shared fixtures: example projects, a CLI runner, helpers to write project files."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+RACINE = Path(__file__).resolve().parents[1]
+EXEMPLES = sorted((RACINE / "examples").glob("*.yaml"))
+RICHE = RACINE / "examples" / "valmoirac-quartier-des-aires.yaml"
+MAPA = RACINE / "examples" / "chanteverne-coeur-de-village.yaml"
+DISPENSE = RACINE / "examples" / "fontrousse-etude-de-capacite.yaml"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def donnees(chemin: Path = RICHE) -> dict[str, Any]:
+    """The example's data as plain Python (a fresh copy each call)."""
+    return copy.deepcopy(yaml.safe_load(chemin.read_text("utf-8")))
+
+
+def ecrire(tmp_path: Path, data: Any, nom: str = "projet.yaml") -> Path:
+    chemin = tmp_path / nom
+    chemin.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    return chemin
