@@ -26,23 +26,32 @@ PROFONDEUR_MAX = 40
 Position = tuple[int, int]
 
 
-class _Lecteur(yaml.SafeLoader):
-    """SafeLoader that refuses anchors/aliases beyond a handful (billion-laughs guard)."""
+_Chargeur = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+ALIAS_MAX = 20
 
-    alias_max = 20
 
-    def __init__(self, flux: str) -> None:
-        super().__init__(flux)
-        self._alias = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: ANN401 - PyYAML API
-        if self.check_event(yaml.AliasEvent):
-            self._alias += 1
-            if self._alias > self.alias_max:
-                event = self.peek_event()
+def _examiner_evenements(texte: str) -> None:
+    """Refuse deep nesting, alias bombs and huge structures before building anything."""
+    profondeur = noeuds = alias = 0
+    for ev in yaml.parse(texte, Loader=_Chargeur):
+        if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            profondeur += 1
+            noeuds += 1
+            if profondeur > PROFONDEUR_MAX:
+                raise yaml.MarkedYAMLError("", None, f"imbrication trop profonde (plus de "
+                                           f"{PROFONDEUR_MAX} niveaux)", ev.start_mark)
+        elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            profondeur -= 1
+        elif isinstance(ev, yaml.ScalarEvent):
+            noeuds += 1
+        elif isinstance(ev, yaml.AliasEvent):
+            alias += 1
+            if alias > ALIAS_MAX:
                 raise yaml.MarkedYAMLError("", None, "trop d'alias YAML (« *nom ») : ce fichier "
-                                           "ressemble à une bombe d'expansion", event.start_mark)
-        return super().compose_node(parent, index)
+                                           "ressemble à une bombe d'expansion", ev.start_mark)
+        if noeuds > NOEUDS_MAX:
+            raise yaml.MarkedYAMLError("", None, f"structure trop volumineuse (plus de "
+                                       f"{NOEUDS_MAX} valeurs)", ev.start_mark)
 
 
 def _echec(fichier: str, message: str, ligne: int | None = None, colonne: int | None = None,
@@ -106,8 +115,14 @@ def _positions(noeud: yaml.Node) -> dict[tuple[str, ...], Position]:
 
 def _cles_dupliquees(noeud: yaml.Node) -> Iterator[tuple[str, yaml.Node]]:
     pile = [noeud]
+    vus: set[int] = set()
     while pile:
         n = pile.pop()
+        if id(n) in vus:
+            raise ValueError("le fichier contient une structure récursive (alias vers un parent)")
+        vus.add(id(n))
+        if len(vus) > NOEUDS_MAX:
+            raise ValueError("structure trop volumineuse")
         if isinstance(n, yaml.MappingNode):
             vues: set[str] = set()
             for k, v in n.value:
@@ -125,8 +140,10 @@ def _analyser(texte: str, nom: str) -> tuple[Any, dict[tuple[str, ...], Position
             json.loads(texte)
         except json.JSONDecodeError as exc:
             raise _echec(nom, f"JSON invalide : {exc.msg}.", exc.lineno, exc.colno) from None
-    lecteur = _Lecteur(texte)
+    lecteur = None
     try:
+        _examiner_evenements(texte)
+        lecteur = _Chargeur(texte)
         noeud = lecteur.get_single_node()
         if noeud is None:
             raise _echec(nom, "le fichier ne contient aucune donnée.")
@@ -145,7 +162,8 @@ def _analyser(texte: str, nom: str) -> tuple[Any, dict[tuple[str, ...], Position
     except (ValueError, RecursionError) as exc:
         raise _echec(nom, f"fichier refusé : {exc}.") from None
     finally:
-        lecteur.dispose()
+        if lecteur is not None:
+            lecteur.dispose()
     if not isinstance(donnees, dict):
         genre = "une liste" if isinstance(donnees, list) else "une valeur simple"
         raise _echec(nom, f"le fichier doit décrire un objet (clés « acheteur », « operation », "

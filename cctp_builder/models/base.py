@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 
 class Modele(BaseModel):
@@ -100,3 +101,16 @@ MontantPositif = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)
 Pourcentage = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
 Texte = Annotated[str, Field(min_length=1, max_length=20_000)]
 TexteCourt = Annotated[str, Field(min_length=1, max_length=400)]
+
+
+def _pas_un_nombre(v: Any) -> Any:
+    """Refuse numbers where a date is expected (pydantic would read them as timestamps)."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        raise ValueError("une date s'écrit AAAA-MM-JJ (ex. 2026-12-07), pas sous forme de nombre")
+    if isinstance(v, bool):
+        raise ValueError("une date s'écrit AAAA-MM-JJ (ex. 2026-12-07)")
+    return v
+
+
+Date = Annotated[dt.date, BeforeValidator(_pas_un_nombre)]
+DateHeure = Annotated[dt.datetime, BeforeValidator(_pas_un_nombre)]

@@ -2,38 +2,37 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from pydantic import Field
 
-from .base import Modele, Montant, Pourcentage, Texte, TexteCourt
+from .base import Date, DateHeure, Modele, Montant, Pourcentage, Texte, TexteCourt
 
 
 class VisiteSite(Modele):
     """Site visit offered to bidders."""
 
     obligatoire: bool = Field(default=False, description="La visite est-elle obligatoire ?")
-    date: dt.date | None = Field(default=None, description="Date de la visite collective")
+    date: Date | None = Field(default=None, description="Date de la visite collective")
     modalites: TexteCourt | None = Field(default=None, description="Rendez-vous, inscription")
 
 
 class Calendrier(Modele):
     """Dates of the consultation."""
 
-    date_envoi_publication: dt.date = Field(
+    date_envoi_publication: Date = Field(
         description="Date d'envoi de l'avis à la publication (date de la consultation)"
     )
-    date_limite_questions: dt.date | None = Field(
+    date_limite_questions: Date | None = Field(
         default=None, description="Date limite de réception des questions des candidats"
     )
-    date_limite_remise: dt.datetime = Field(
+    date_limite_remise: DateHeure = Field(
         description="Date et heure limites de remise des offres (ex. 2026-12-18T12:00)"
     )
     validite_offres_jours: int = Field(
         default=120, ge=30, le=365, description="Durée de validité des offres (jours)"
     )
-    demarrage_previsionnel: dt.date | None = Field(
+    demarrage_previsionnel: Date | None = Field(
         default=None, description="Démarrage prévisionnel des prestations"
     )
     visite_site: VisiteSite | None = Field(default=None, description="Visite de site, le cas échéant")
