@@ -1,5 +1,6 @@
 """cctp_builder: tender kits (DCE) for the pre-operational studies of small French communes."""
 
+from ._version import __version__
 from .errors import (
     Constat,
     ConversionPdfImpossible,
@@ -10,10 +11,10 @@ from .errors import (
     Resultat,
     SortieExistante,
 )
+from .kit import build_kit, render_kit, render_piece
 from .loader import analyser_projet, load_project
 from .models import Consultation
 
-__version__ = "0.1.0"
 
 __all__ = [
     "CctpError",
@@ -27,5 +28,8 @@ __all__ = [
     "SortieExistante",
     "__version__",
     "analyser_projet",
+    "build_kit",
     "load_project",
+    "render_kit",
+    "render_piece",
 ]

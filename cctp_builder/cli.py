@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
+from ._version import __version__
 from .errors import CctpError, Constat, Resultat
 
 F = TypeVar("F", bound=Callable[..., Any])

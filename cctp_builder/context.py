@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from .catalogue import ENGAGEMENTS_ECOQUARTIER
+from .errors import RegleIntrouvable
 from .legal import decision_pour
 from .models import Consultation, Critere, SousCritere
 from .pieces import PIECES, Piece
@@ -72,6 +73,14 @@ def derogations(projet: Consultation, regles: Regles) -> list[Derogation]:
     return out
 
 
+def _valeur_ou_rien(regles: Regles, ident: str, le: Any) -> Any:
+    """The rule's value at ``le``, or None when no entry is in force (e.g. before a reform)."""
+    try:
+        return regles.valeur(ident, le)
+    except RegleIntrouvable:
+        return None
+
+
 def build_context(projet: Consultation, piece: Piece | None = None) -> dict[str, Any]:
     """Every variable a template may use (see docs/architecture.md)."""
     regles = Regles.charger()
@@ -103,6 +112,7 @@ def build_context(projet: Consultation, piece: Piece | None = None) -> dict[str,
         "procedure": decision,
         "regle": lambda ident: regles.valeur(ident, le),
         "ref": lambda ident: regles.reference(ident, le),
+        "regle_si": lambda ident: _valeur_ou_rien(regles, ident, le),
         "tribunal": regles.tribunal(projet.acheteur.departement, le),
         "engagements_ecoquartier": ENGAGEMENTS_ECOQUARTIER,
         "derogations": derogations(projet, regles),
@@ -117,7 +127,7 @@ NOMS_CONTEXTE: frozenset[str] = frozenset({
     "acheteur", "operation", "marche", "calendrier", "pilotage", "concertation", "livrables",
     "donnees", "notation", "criteres", "competences", "financement", "missions_exclues", "etudes",
     "cles_etudes", "tranches", "tranche_ferme", "tranches_optionnelles", "montant_total_ht",
-    "duree_totale_semaines", "procedure", "regle", "ref", "tribunal", "engagements_ecoquartier",
+    "duree_totale_semaines", "procedure", "regle", "regle_si", "ref", "tribunal", "engagements_ecoquartier",
     "derogations", "chapitres_memoire", "pieces", "doc", "version_regles", "etude",
 })
 """Top-level names known to templates (used by ``templates check``)."""

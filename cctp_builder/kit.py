@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from ._version import __version__
 from .context import build_context
 from .errors import CctpError, SortieExistante
 from .models import Consultation
 from .pieces import PAR_CODE, PIECES, Piece
 from .render import TemplateSet, render_docx
+from .resolution import EtudeResolue
 from .rules import Regles
 
 MARQUEUR = "[À compléter"
@@ -30,7 +31,8 @@ _ETUDES_SLOT = "_etudes"
 Progression = Callable[[str], None]
 
 
-def plan_piece(ts: TemplateSet, code: str, etudes: Iterable[str]) -> list[tuple[str, dict[str, Any]]]:
+def plan_piece(ts: TemplateSet, code: str,
+               etudes: Iterable[EtudeResolue]) -> list[tuple[str, dict[str, Any]]]:
     """The fragments of a Word piece, in order (see docs/architecture.md, « Plan of a piece »)."""
     plan: list[tuple[str, dict[str, Any]]] = [("commun/page_de_garde", {})]
     for nom in ts.names():
@@ -38,7 +40,7 @@ def plan_piece(ts: TemplateSet, code: str, etudes: Iterable[str]) -> list[tuple[
             continue
         plan.append((nom, {}))
         if nom.endswith(_ETUDES_SLOT):
-            plan.extend((f"etudes/{cle}", {}) for cle in etudes)
+            plan.extend((f"etudes/{e.cle}", {"etude": e}) for e in etudes)
     return plan
 
 
@@ -74,8 +76,7 @@ def _rendre(projet: Consultation, piece: Piece, contexte: dict[str, Any], ts: Te
 
         return build_dpgf(contexte)
     contexte = {**contexte, "doc": piece}
-    etudes = [e.cle for e in contexte["etudes"]]
-    return render_docx(ts, plan_piece(ts, piece.code, etudes), contexte,
+    return render_docx(ts, plan_piece(ts, piece.code, contexte["etudes"]), contexte,
                        core_properties=_proprietes(projet, piece), date_time=_date_time(projet))
 
 

@@ -86,7 +86,11 @@ class TrancheResolue:
 
     @property
     def duree_semaines(self) -> int:
-        return sum(p.duree_semaines for p in self.phases)
+        """Phases of one study follow each other; different studies run in parallel."""
+        par_etude: dict[str, int] = {}
+        for p in self.phases:
+            par_etude[p.etude_cle] = par_etude.get(p.etude_cle, 0) + p.duree_semaines
+        return max(par_etude.values(), default=0)
 
     @property
     def etudes(self) -> list[str]:

@@ -80,6 +80,14 @@ def _tranches(p: Consultation) -> list[Constat]:
                                   or t.indemnite_dedit):
             out.append(Constat(f"tranches.{i}", "la tranche ferme n'a ni délai d'affermissement "
                                "ni indemnité d'attente ou de dédit."))
+    s_par_mois = Decimal("4.345")
+    for t in resoudre(p).tranches:
+        fin = Decimal(t.delai_affermissement_mois or 0) + Decimal(t.duree_semaines) / s_par_mois
+        if fin > p.marche.duree_mois:
+            out.append(Constat("marche.duree_mois", f"la tranche {t.code} peut s'achever après "
+                               f"{fin:.1f} mois (affermissement puis {t.duree_semaines} semaines "
+                               f"d'études), au-delà de la durée du marché ({p.marche.duree_mois} "
+                               "mois).", "avertissement"))
     somme = p.somme_tranches_ht
     if somme is not None and p.montant_total_ht is not None and somme != p.montant_total_ht:
         out.append(Constat("montant_total_ht", f"le montant total déclaré ({p.montant_total_ht} € "

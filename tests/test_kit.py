@@ -1,0 +1,159 @@
+"""The whole kit through the CLI and the library: pieces, determinism, atomicity, procedures."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+
+from cctp_builder import load_project
+from cctp_builder.cli import main
+from cctp_builder.kit import build_kit, render_piece
+from conftest import DISPENSE, EXEMPLES, MAPA, RICHE
+from docxtext import docx_texte, normaliser
+
+PIECES = ["01-RC.docx", "02-AE.docx", "03-CCAP.docx", "04-CCTP.docx", "05-DPGF.xlsx",
+          "06-CMT.docx", "07-AAPC.docx", "manifest.json"]
+
+
+def _sha(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def kits(tmp_path_factory) -> dict[str, Path]:
+    """Every example built once with the CLI (zip included)."""
+    from click.testing import CliRunner
+
+    out = tmp_path_factory.mktemp("dce")
+    res = CliRunner().invoke(main, ["build", *map(str, EXEMPLES), "-o", str(out), "--zip"])
+    assert res.exit_code == 0, res.output
+    return {p.stem: out / load_project(p).marche.reference for p in EXEMPLES}
+
+
+def test_every_piece_is_written_and_opens(kits):
+    for dossier in kits.values():
+        assert sorted(p.name for p in dossier.iterdir()) == sorted(PIECES)
+        for nom in PIECES:
+            chemin = dossier / nom
+            if nom.endswith(".docx"):
+                document = docx.Document(str(chemin))
+                assert len(document.paragraphs) > 10
+            elif nom.endswith(".xlsx"):
+                assert openpyxl.load_workbook(chemin).worksheets
+        assert (dossier.parent / f"{dossier.name}.zip").exists()
+
+
+def test_manifest_lists_every_file_with_its_hash(kits):
+    dossier = kits[RICHE.stem]
+    manifeste = json.loads((dossier / "manifest.json").read_text("utf-8"))
+    assert manifeste["reference"] == dossier.name
+    assert manifeste["projet_sha256"] == hashlib.sha256(RICHE.read_bytes()).hexdigest()
+    assert manifeste["regles_version"]
+    for nom, info in manifeste["fichiers"].items():
+        assert info["sha256"] == _sha(dossier / nom)
+    assert set(manifeste["fichiers"]) == set(PIECES) - {"manifest.json"}
+
+
+def test_same_input_gives_identical_bytes(tmp_path):
+    projet = load_project(MAPA)
+    a = build_kit(projet, tmp_path / "a", zip=True, source=MAPA.read_bytes())
+    b = build_kit(projet, tmp_path / "b", zip=True, source=MAPA.read_bytes())
+    assert [p.name for p in a] == [p.name for p in b]
+    for x, y in zip(a, b):
+        assert _sha(x) == _sha(y), x.name
+
+
+def test_injected_failure_leaves_nothing(tmp_path, monkeypatch):
+    import cctp_builder.kit as kit
+
+    projet = load_project(MAPA)
+    vrai = kit.zip_kit
+
+    def panne(*args, **kwargs):
+        vrai(*args, **kwargs)
+        raise OSError("disque plein (panne simulée)")
+
+    monkeypatch.setattr(kit, "zip_kit", panne)
+    with pytest.raises(OSError):
+        build_kit(projet, tmp_path, zip=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failure_while_rendering_leaves_nothing(tmp_path, monkeypatch):
+    import cctp_builder.kit as kit
+
+    def panne(*args, **kwargs):
+        raise RuntimeError("panne simulée")
+
+    monkeypatch.setattr(kit, "manifeste", panne)
+    with pytest.raises(RuntimeError):
+        build_kit(load_project(MAPA), tmp_path, zip=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_output_needs_force(runner, tmp_path):
+    args = ["build", str(MAPA), "-o", str(tmp_path)]
+    assert runner.invoke(main, args).exit_code == 0
+    res = runner.invoke(main, args)
+    assert res.exit_code == 1 and "--force" in res.output
+    assert runner.invoke(main, [*args, "--force"]).exit_code == 0
+
+
+def test_only_writes_the_chosen_pieces(runner, tmp_path):
+    res = runner.invoke(main, ["build", str(RICHE), "-o", str(tmp_path), "--only", "cctp"])
+    assert res.exit_code == 0, res.output
+    dossier = tmp_path / "VLM-2026-07"
+    assert sorted(p.name for p in dossier.iterdir()) == ["04-CCTP.docx", "manifest.json"]
+
+
+def test_final_refuses_markers_and_writes_nothing(runner, tmp_path):
+    res = runner.invoke(main, ["build", str(DISPENSE), "-o", str(tmp_path), "--final"])
+    assert res.exit_code == 1
+    assert "[À compléter" in res.output
+    assert not (tmp_path / "FTR-2026-01").exists()
+
+
+def test_markers_are_highlighted():
+    data = render_piece(load_project(DISPENSE), "cctp")
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode()
+    assert "[À compléter" in xml
+    assert 'w:highlight w:val="yellow"' in xml
+
+
+def test_render_piece_returns_bytes_for_every_piece():
+    projet = load_project(MAPA)
+    for code in ("rc", "ae", "ccap", "cctp", "dpgf", "cmt", "aapc"):
+        data = render_piece(projet, code)
+        assert data[:2] == b"PK"
+
+
+def _texte(kits, exemple, piece) -> str:
+    return normaliser(docx_texte(kits[exemple] / piece))
+
+
+def test_dispense_wording(kits):
+    aapc = _texte(kits, DISPENSE.stem, "07-AAPC.docx")
+    rc = _texte(kits, DISPENSE.stem, "01-RC.docx")
+    assert "sans publicité ni mise en concurrence" in aapc.lower() or "sans publicité" in aapc.lower()
+    assert "BOAMP" not in rc.replace("pas au BOAMP", "")
+
+
+def test_mapa_wording(kits):
+    rc = _texte(kits, MAPA.stem, "01-RC.docx")
+    aapc = _texte(kits, MAPA.stem, "07-AAPC.docx")
+    assert "procédure adaptée" in rc.lower()
+    assert "BOAMP" in aapc
+
+
+def test_formal_procedure_wording(kits):
+    rc = _texte(kits, RICHE.stem, "01-RC.docx")
+    aapc = _texte(kits, RICHE.stem, "07-AAPC.docx")
+    assert "appel d'offres ouvert" in rc.lower()
+    assert "Journal officiel de l'Union européenne" in aapc or "JOUE" in aapc

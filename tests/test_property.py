@@ -1,0 +1,80 @@
+"""Property-based tests (hypothesis): valid projects across the model build consistent kits
+and render any text literally. Fixed seed, bounded example count."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
+
+from cctp_builder.catalogue import catalogue
+from cctp_builder.kit import render_kit
+from cctp_builder.models import Consultation
+from conftest import MAPA, donnees
+from docxtext import docx_texte, normaliser, xlsx_texte
+
+MODULES = sorted(catalogue())
+
+PIEGES = ["Ponts & Chaussées < 2", "{{ 7*7 }}", "{% for x in y %}", "a]]>b", "l'été « chaud »",
+          "Zoë Ñuñez — 東京 ☀", "<w:p>", "&amp;", "\\n", "{#", "}}{{"]
+
+texte = st.one_of(
+    st.sampled_from(PIEGES),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=60)
+    .map(str.strip).filter(bool),
+)
+
+
+@st.composite
+def projets(draw) -> tuple[Consultation, str]:
+    data = donnees(MAPA)
+    modules = draw(st.lists(st.sampled_from(MODULES), min_size=1, max_size=len(MODULES),
+                            unique=True))
+    n_to = draw(st.integers(0, min(5, len(modules) - 1) if len(modules) > 1 else 0))
+    data["etudes"] = [{"module": m} for m in modules]
+    groupes = [modules[: len(modules) - n_to]] + [[m] for m in modules[len(modules) - n_to:]]
+    montants = draw(st.lists(st.decimals(min_value=Decimal("1000"), max_value=Decimal("900000"),
+                                         places=2), min_size=len(groupes), max_size=len(groupes)))
+    data["tranches"] = [
+        {"code": "TF" if i == 0 else f"TO{i}", "intitule": f"Tranche {i} {draw(texte)}",
+         "phases": g, "montant_estime_ht": str(montants[i]),
+         **({"delai_affermissement_mois": draw(st.integers(1, 36))} if i else {})}
+        for i, g in enumerate(groupes)]
+    envoi = draw(st.dates(dt.date(2024, 1, 1), dt.date(2027, 10, 31)))
+    data["calendrier"] = {
+        "date_envoi_publication": envoi.isoformat(),
+        "date_limite_questions": (envoi + dt.timedelta(days=30)).isoformat(),
+        "date_limite_remise": f"{(envoi + dt.timedelta(days=40)).isoformat()}T12:00:00",
+    }
+    piege = draw(texte)
+    data["operation"]["nom"] = piege
+    data["marche"]["objet"] = f"Étude {piege}"
+    data["acheteur"]["nom"] = f"Commune de {draw(texte)}"
+    data["operation"]["sites"][0]["nom"] = draw(texte)
+    data["operation"]["enjeux"] = draw(st.text(min_size=1, max_size=3000).map(str.strip)
+                                       .filter(bool))
+    data["marche"].pop("procedure", None)
+    return Consultation.model_validate(data), piege
+
+
+@seed(20261125)
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(projets())
+def test_any_valid_project_builds_a_consistent_kit(cas):
+    projet, piege = cas
+    kit = render_kit(projet)
+    assert len(kit.fichiers) == 7
+    textes = {nom: normaliser(xlsx_texte(d) if nom.endswith("xlsx") else docx_texte(d))
+              for nom, d in kit.fichiers.items()}
+    for nom, t in textes.items():
+        assert projet.marche.reference in t, nom
+    cctp = textes["04-CCTP.docx"]
+    assert normaliser(piege) in cctp
+    if "{{ 7*7 }}" in piege:
+        assert "49" not in cctp.replace(projet.marche.reference, "")
+    for t in projet.tranches:
+        assert normaliser(t.intitule) in textes["05-DPGF.xlsx"]
+        assert normaliser(t.intitule) in textes["01-RC.docx"]
