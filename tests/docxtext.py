@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -13,12 +14,11 @@ _PARA = re.compile(r"<w:p[ >].*?</w:p>", re.S)
 def _xml_texte(xml: str) -> str:
     lignes = []
     for p in _PARA.findall(xml):
+        p = re.sub(r"<w:instrText[^>]*>.*?</w:instrText>", "", p, flags=re.S)
         p = re.sub(r"<w:tab/>", "\t", p)
         p = re.sub(r"<w:br/>", "\n", p)
         lignes.append(re.sub(r"<[^>]+>", "", p))
-    texte = "\n".join(lignes)
-    return (texte.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
-            .replace("&quot;", '"').replace("&apos;", "'"))
+    return html.unescape("\n".join(lignes))
 
 
 def docx_texte(source: bytes | Path, *, entetes: bool = True) -> str:

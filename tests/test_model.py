@@ -36,7 +36,7 @@ def test_estimated_value_is_the_sum_of_all_tranches():
 
 @pytest.mark.parametrize("siret,ok", [
     ("21049990100010", True), ("21049990100011", False), ("2104999010001", False),
-    ("35600000000048", True),  # La Poste: sum of digits multiple of 5
+    ("35600000000010", True),  # La Poste: sum of digits multiple of 5
 ])
 def test_siret(tmp_path, siret, ok):
     data = donnees()
