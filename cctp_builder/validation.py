@@ -103,6 +103,10 @@ def _marche(p: Consultation) -> list[Constat]:
     if not m.allotissement.alloti and not m.allotissement.justification:
         out.append(Constat("marche.allotissement.justification", "un marché non alloti doit "
                            "justifier ce choix (article L2113-11 du code de la commande publique)."))
+    if m.prix.forme != "global_forfaitaire":
+        out.append(Constat("marche.prix.forme", f"prix « {m.prix.forme} » : cctp_builder produit "
+                           "une décomposition du prix global et forfaitaire (DPGF), pas encore de "
+                           "bordereau de prix unitaires ; retenez « global_forfaitaire »."))
     if m.penalites.regime == "forfaitaire" and m.penalites.montant_journalier is None:
         out.append(Constat("marche.penalites.montant_journalier", "indiquez le montant journalier "
                            "des pénalités forfaitaires."))

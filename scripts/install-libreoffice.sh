@@ -5,7 +5,7 @@
 # Utilise sudo seulement si l'on n'est pas root et que sudo existe.
 set -euo pipefail
 
-PAQUETS=(libreoffice-writer-nogui python3-uno poppler-utils fonts-liberation2)
+PAQUETS=(libreoffice-writer-nogui libreoffice-calc-nogui python3-uno poppler-utils fonts-liberation2)
 
 dit() { printf '[install-libreoffice] %s\n' "$*"; }
 
