@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from copy import copy
 import re
 import zipfile
 from collections.abc import Iterable
@@ -31,6 +32,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
@@ -142,6 +144,7 @@ class _Feuille:
         self.ligne = 0
         self.saisies: list[str] = []
         self.saisies_nombres: list[str] = []
+        self._styles: dict[tuple[Any, ...], Any] = {}
 
     # -- helpers
 
@@ -152,23 +155,32 @@ class _Feuille:
     def cellule(self, col: int, valeur: Any = None, *, gras: bool = False, taille: float = 10,
                 couleur: str | None = None, fond: PatternFill | None = None,
                 format: str | None = None, horizontal: str = "left", bordure: bool = True,
-                italique: bool = False) -> Cell:
+                italique: bool = False, protection: Protection = VERROUILLE) -> Cell:
         c = self.ws.cell(row=self.ligne, column=col, value=valeur)
+        # openpyxl hashes every style object on assignment: style each combination once,
+        # then copy its style indices (a small array) to the other cells.
+        cle = (gras, taille, couleur, id(fond), format, horizontal, bordure, italique,
+               protection.locked)
+        modele = self._styles.get(cle)
+        if modele is not None:
+            c._style = copy(modele)
+            return c
         c.font = Font(name=POLICE, size=taille, bold=gras, italic=italique, color=couleur)
         c.alignment = Alignment(horizontal=horizontal, vertical="center", wrap_text=True)
-        c.protection = VERROUILLE
+        c.protection = protection
         if fond is not None:
             c.fill = fond
         if format:
             c.number_format = format
         if bordure:
             c.border = BORDURE
+        self._styles[cle] = copy(c._style)
         return c
 
     def saisie(self, col: int, valeur: Any = None, *, format: str | None = None,
                nombre: bool = True, horizontal: str = "right") -> Cell:
-        c = self.cellule(col, valeur, fond=JAUNE, format=format, horizontal=horizontal)
-        c.protection = SAISIE
+        c = self.cellule(col, valeur, fond=JAUNE, format=format, horizontal=horizontal,
+                         protection=SAISIE)
         self.saisies.append(c.coordinate)
         if nombre:
             self.saisies_nombres.append(c.coordinate)
@@ -176,8 +188,10 @@ class _Feuille:
 
     def fusion(self, debut: int, fin: int) -> None:
         if fin > debut:
-            self.ws.merge_cells(start_row=self.ligne, start_column=debut,
-                                end_row=self.ligne, end_column=fin)
+            # Registering the range directly skips openpyxl's per-cell re-styling of merged
+            # cells (the covered cells are already styled and empty).
+            self.ws.merged_cells.add(CellRange(min_col=debut, min_row=self.ligne,
+                                               max_col=fin, max_row=self.ligne))
 
     def texte_large(self, texte: str, *, gras: bool = False, taille: float = 10,
                     couleur: str | None = None, fond: PatternFill | None = None,
