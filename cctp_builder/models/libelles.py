@@ -15,6 +15,18 @@ LIBELLES: dict[str, str] = {
     "dispense": "marché passé sans publicité ni mise en concurrence préalables",
     "mapa": "procédure adaptée",
     "appel_offres_ouvert": "appel d'offres ouvert",
+    # concertation
+    "reunion_publique": "réunion publique",
+    "atelier": "atelier participatif",
+    "balade_urbaine": "balade urbaine",
+    "permanence": "permanence",
+    "questionnaire": "questionnaire",
+    "exposition": "exposition",
+    "atelier_enfants": "atelier avec les enfants",
+    # financement
+    "acquis": "acquis",
+    "sollicite": "sollicité",
+    "envisage": "envisagé",
     # tranches
     "ferme": "tranche ferme",
     "optionnelle": "tranche optionnelle",
