@@ -1,0 +1,58 @@
+"""The one jinja environment of every template (built-in or user override)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import StrictUndefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+from .filters import FILTERS, ACompleter, marqueur
+
+
+# Characters XML 1.0 forbids (C0 controls other than tab/LF/CR, U+FFFE/U+FFFF, surrogates).
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _finalize(value: Any) -> Any:
+    """What ``{{ }}`` prints: ``None`` becomes the highlighted marker (never "None"); text
+    loses the characters XML cannot hold and its CR/CRLF become line feeds (→ w:br)."""
+    if value is None:
+        return marqueur()
+    if isinstance(value, str) and ("\r" in value or _ILLEGAL_XML.search(value)):
+        cleaned = _ILLEGAL_XML.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+        if isinstance(value, (Markup, ACompleter)):
+            return type(value)(cleaned)
+        return cleaned
+    return value
+
+
+def make_environment() -> ImmutableSandboxedEnvironment:
+    """A sandboxed, strict, autoescaping environment with the French filters.
+
+    * sandboxed: override templates come from users (``''.__class__`` raises SecurityError);
+    * ``StrictUndefined``: a misspelt name is an error, not an empty string;
+    * ``autoescape``: the body is XML, so "Ponts & Chaussées < 2" must be escaped;
+    * default delimiters, as docxtpl expects; no ``safe`` filter (no raw XML from values).
+    """
+    env = ImmutableSandboxedEnvironment(
+        undefined=StrictUndefined,
+        autoescape=True,
+        finalize=_finalize,
+        keep_trailing_newline=True,
+        auto_reload=False,
+        cache_size=0,
+    )
+    env.filters.update(FILTERS)
+    # "safe" would let a value inject raw WordprocessingML; nothing in a template needs it.
+    del env.filters["safe"]
+    return env
+
+
+@lru_cache(maxsize=1)
+def shared_environment() -> ImmutableSandboxedEnvironment:
+    """The environment the engine compiles every template with (created once)."""
+    return make_environment()
