@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,18 @@ EXEMPLES = sorted((RACINE / "examples").glob("*.yaml"))
 RICHE = RACINE / "examples" / "valmoirac-quartier-des-aires.yaml"
 MAPA = RACINE / "examples" / "chanteverne-coeur-de-village.yaml"
 DISPENSE = RACINE / "examples" / "fontrousse-etude-de-capacite.yaml"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_isole(tmp_path_factory):
+    """Compiled templates go to a throwaway cache, never to the user's ~/.cache."""
+    ancien = os.environ.get("CCTP_BUILDER_CACHE")
+    os.environ["CCTP_BUILDER_CACHE"] = str(tmp_path_factory.mktemp("cache-modeles"))
+    yield
+    if ancien is None:
+        os.environ.pop("CCTP_BUILDER_CACHE", None)
+    else:
+        os.environ["CCTP_BUILDER_CACHE"] = ancien
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from jinja2 import Template
 from lxml import etree
 
 from ..errors import ModeleInvalide
-from . import house
+from . import diskcache, house
 from .diagnostics import to_modele_invalide
 from .environment import shared_environment
 from .ooxml import (
@@ -56,13 +56,18 @@ def patch(xml: str) -> str:
 
 
 def compile_source(source: str, name: str) -> tuple[Template, str]:
+    template, filename, _ = _compile_code(source, name)
+    return template, filename
+
+
+def _compile_code(source: str, name: str) -> tuple[Template, str, object]:
     env = shared_environment()
     filename = f"<modèle {name}>"
     try:
         code = env.compile(source, name=name, filename=filename)
     except Exception as exc:  # TemplateSyntaxError and friends
         raise to_modele_invalide(exc, modele=name, source=source, filename=filename) from exc
-    return env.template_class.from_code(env, code, env.make_globals(None)), filename
+    return env.template_class.from_code(env, code, env.make_globals(None)), filename, code
 
 
 def clean_body(body: etree._Element) -> None:
@@ -169,7 +174,30 @@ def inner_xml(el: etree._Element) -> tuple[str, dict[str, str]]:
     return xml[m.end(): xml.rindex("</")], dict(_XMLNS.findall(m.group(1) or ""))
 
 
+TAILLE_MAX_CACHE = 20 * 1024 * 1024
+
+
 def compile_fragment(path: Path, name: str, style_ids: frozenset[str]) -> CompiledFragment:
+    """A compiled fragment, from the on-disk cache when this file version was seen before."""
+    if path.stat().st_size > TAILLE_MAX_CACHE:  # let read_docx refuse it with its own message
+        return _compile_fragment(path, name, style_ids)[0]
+    contenu = path.read_bytes()
+    k = diskcache.cle(contenu, name, style_ids)
+    entree = diskcache.lire(k)
+    if entree is not None:
+        env = shared_environment()
+        template = env.template_class.from_code(env, entree["code"], env.make_globals(None))
+        return CompiledFragment(name, path, template, entree["source"], entree["filename"],
+                                entree["namespaces"], entree["links"], entree["has_tc"])
+    frag, code = _compile_fragment(path, name, style_ids)
+    diskcache.ecrire(k, {"source": frag.source, "filename": frag.filename,
+                         "namespaces": frag.namespaces, "links": frag.hyperlinks,
+                         "has_tc": frag.has_tc}, code)
+    return frag
+
+
+def _compile_fragment(path: Path, name: str,
+                      style_ids: frozenset[str]) -> tuple[CompiledFragment, object]:
     members = read_docx(path, modele=name)
     body, _ = body_of(members[DOCUMENT_PART], name)
     clean_body(body)
@@ -181,9 +209,9 @@ def compile_fragment(path: Path, name: str, style_ids: frozenset[str]) -> Compil
     links = _relink(body, members, name)
     inner, namespaces = inner_xml(body)
     source = patch(inner)
-    template, filename = compile_source(source, name)
+    template, filename, code = _compile_code(source, name)
     return CompiledFragment(name, path, template, source, filename, namespaces,
-                            tuple(links), "{%tc" in inner or "{% tc" in inner)
+                            tuple(links), "{%tc" in inner or "{% tc" in inner), code
 
 
 @dataclass
