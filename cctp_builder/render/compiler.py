@@ -60,8 +60,9 @@ def compile_source(source: str, name: str) -> tuple[Template, str]:
     return template, filename
 
 
-def _compile_code(source: str, name: str) -> tuple[Template, str, object]:
-    env = shared_environment()
+def _compile_code(source: str, name: str,
+                  sandbox: bool = True) -> tuple[Template, str, object]:
+    env = shared_environment(sandbox)
     filename = f"<modèle {name}>"
     try:
         code = env.compile(source, name=name, filename=filename)
@@ -177,27 +178,28 @@ def inner_xml(el: etree._Element) -> tuple[str, dict[str, str]]:
 TAILLE_MAX_CACHE = 20 * 1024 * 1024
 
 
-def compile_fragment(path: Path, name: str, style_ids: frozenset[str]) -> CompiledFragment:
+def compile_fragment(path: Path, name: str, style_ids: frozenset[str], *,
+                     sandbox: bool = True) -> CompiledFragment:
     """A compiled fragment, from the on-disk cache when this file version was seen before."""
     if path.stat().st_size > TAILLE_MAX_CACHE:  # let read_docx refuse it with its own message
-        return _compile_fragment(path, name, style_ids)[0]
+        return _compile_fragment(path, name, style_ids, sandbox)[0]
     contenu = path.read_bytes()
-    k = diskcache.cle(contenu, name, style_ids)
+    k = diskcache.cle(contenu, f"{name}|{'sandbox' if sandbox else 'fourni'}", style_ids)
     entree = diskcache.lire(k)
     if entree is not None:
-        env = shared_environment()
+        env = shared_environment(sandbox)
         template = env.template_class.from_code(env, entree["code"], env.make_globals(None))
         return CompiledFragment(name, path, template, entree["source"], entree["filename"],
                                 entree["namespaces"], entree["links"], entree["has_tc"])
-    frag, code = _compile_fragment(path, name, style_ids)
+    frag, code = _compile_fragment(path, name, style_ids, sandbox)
     diskcache.ecrire(k, {"source": frag.source, "filename": frag.filename,
                          "namespaces": frag.namespaces, "links": frag.hyperlinks,
                          "has_tc": frag.has_tc}, code)
     return frag
 
 
-def _compile_fragment(path: Path, name: str,
-                      style_ids: frozenset[str]) -> tuple[CompiledFragment, object]:
+def _compile_fragment(path: Path, name: str, style_ids: frozenset[str],
+                      sandbox: bool = True) -> tuple[CompiledFragment, object]:
     members = read_docx(path, modele=name)
     body, _ = body_of(members[DOCUMENT_PART], name)
     clean_body(body)
@@ -209,7 +211,7 @@ def _compile_fragment(path: Path, name: str,
     links = _relink(body, members, name)
     inner, namespaces = inner_xml(body)
     source = patch(inner)
-    template, filename, code = _compile_code(source, name)
+    template, filename, code = _compile_code(source, name, sandbox)
     return CompiledFragment(name, path, template, source, filename, namespaces,
                             tuple(links), "{%tc" in inner or "{% tc" in inner), code
 
@@ -262,7 +264,7 @@ def compile_base(path: Path, name: str = "base") -> CompiledBase:
                *parts}
     base = CompiledBase(
         name=name,
-        static=[Member.of(k, v) for k, v in sorted(members.items()) if k not in dynamic],
+        static=[Member.of(k, v, 9) for k, v in sorted(members.items()) if k not in dynamic],
         doc_open=doc_open, doc_close=sect_xml + "</w:body></w:document>",
         namespaces=dict(_XMLNS.findall(doc_open)), parts=parts,
         settings=members.get(SETTINGS_PART),

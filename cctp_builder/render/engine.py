@@ -133,10 +133,15 @@ class TemplateSet:
         path = self.source(name)
         _, mtime, size = self._files[name]
         style_ids = self.base().style_ids
-        key = (str(path), mtime, size, name, style_ids)  # style ids: the base may change
+        # Only the templates shipped with the package are trusted outside the sandbox.
+        reel = path.resolve()
+        fourni = self.builtin_dir == builtin_templates_dir().resolve() and reel.is_relative_to(
+            self.builtin_dir) and (
+            self.override_dir is None or not reel.is_relative_to(self.override_dir))
+        key = (str(path), mtime, size, name, style_ids, fourni)  # the base may change
         frag = _COMPILED.get(key)
         if frag is None:
-            frag = compile_fragment(path, name, style_ids)
+            frag = compile_fragment(path, name, style_ids, sandbox=not fourni)
             _COMPILED[key] = frag
             while len(_COMPILED) > _COMPILED_MAX:
                 _COMPILED.popitem(last=False)

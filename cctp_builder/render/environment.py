@@ -1,4 +1,5 @@
-"""The one jinja environment of every template (built-in or user override)."""
+"""The jinja environments: sandboxed for templates from users (``--templates``), plain for
+the built-in templates shipped with the package (same filters, same strictness)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined
+from jinja2 import Environment, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
@@ -30,15 +31,16 @@ def _finalize(value: Any) -> Any:
     return value
 
 
-def make_environment() -> ImmutableSandboxedEnvironment:
-    """A sandboxed, strict, autoescaping environment with the French filters.
+def make_environment(*, sandbox: bool = True) -> Environment:
+    """A sandboxed (by default), strict, autoescaping environment with the French filters.
 
     * sandboxed: override templates come from users (``''.__class__`` raises SecurityError);
     * ``StrictUndefined``: a misspelt name is an error, not an empty string;
     * ``autoescape``: the body is XML, so "Ponts & Chaussées < 2" must be escaped;
     * default delimiters, as docxtpl expects; no ``safe`` filter (no raw XML from values).
     """
-    env = ImmutableSandboxedEnvironment(
+    classe = ImmutableSandboxedEnvironment if sandbox else Environment
+    env = classe(
         undefined=StrictUndefined,
         autoescape=True,
         finalize=_finalize,
@@ -52,7 +54,11 @@ def make_environment() -> ImmutableSandboxedEnvironment:
     return env
 
 
-@lru_cache(maxsize=1)
-def shared_environment() -> ImmutableSandboxedEnvironment:
-    """The environment the engine compiles every template with (created once)."""
-    return make_environment()
+@lru_cache(maxsize=2)
+def shared_environment(sandbox: bool = True) -> Environment:
+    """The environment the engine compiles templates with (one of each kind, created once).
+
+    The sandbox checks every attribute access at render time (about a third of a kit's
+    rendering time): built-in templates, which ship with the package, skip it; any template
+    from an override folder goes through it."""
+    return make_environment(sandbox=sandbox)
