@@ -155,7 +155,8 @@ def _montant(_ctx: click.Context, _param: click.Parameter, valeur: str) -> Decim
     try:
         montant = Decimal(valeur.replace(" ", "").replace("\u202f", "").replace(",", "."))
     except InvalidOperation:
-        raise click.BadParameter(f"« {valeur} » n'est pas un montant (ex. 150000 ou 59999,99).")
+        raise click.BadParameter(
+            f"« {valeur} » n'est pas un montant (ex. 150000 ou 59999,99).") from None
     if montant < 0 or not montant.is_finite():
         raise click.BadParameter("le montant doit être positif.")
     return montant

@@ -34,6 +34,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from cctp_builder._uno_convert import _kill_group
 from cctp_builder.errors import ConversionPdfImpossible
 
 __all__ = ["convertir_en_pdf", "soffice_disponible", "python_uno", "CONSEIL_INSTALLATION"]
@@ -287,57 +288,11 @@ def _lancer(cmd: list[str], work: Path, log: Path, timeout: float, n: int) -> in
             _tuer_groupe(proc.pid, proc)
 
 
-def _groupe_vivant(pgid: int) -> bool:
-    """True while a non-zombie process belongs to process group ``pgid``.
-
-    soffice leaves short-lived gpg/gpgconf zombies in its group, reaped whenever init
-    gets to it: ``killpg(pgid, 0)`` would report those as alive.
-    """
-    if os.path.isdir("/proc"):
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry.name}/stat", "rb") as f:
-                    stat = f.read()
-            except OSError:
-                continue
-            fields = stat[stat.rfind(b")") + 2 :].split()
-            if len(fields) > 2 and int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
-                return True
-        return False
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _tuer_groupe(pgid: int, proc: subprocess.Popen | None = None) -> None:
     """SIGTERM the process group, then SIGKILL what is left after a grace period."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        if proc is not None:
-            proc.poll()  # reap our own child so that it does not count as alive
-        if not _groupe_vivant(pgid):
-            break
-        try:
-            os.killpg(pgid, sig)
-        except (ProcessLookupError, PermissionError):
-            break
-        fin = time.monotonic() + _GRACE
-        while time.monotonic() < fin:
-            if proc is not None:
-                proc.poll()
-            if not _groupe_vivant(pgid):
-                break
-            time.sleep(0.05)
     if proc is not None:
-        try:
-            proc.wait(timeout=_GRACE)
-        except subprocess.TimeoutExpired:
-            pass
+        proc.poll()  # reap our own child so that it does not count as alive
+    _kill_group(pgid, proc, _GRACE)
 
 
 def _tuer_orphelins(marqueur: str) -> None:

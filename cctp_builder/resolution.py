@@ -186,7 +186,7 @@ def _affecter_tranches(tranches: list[Tranche], res: Resolution,
             tranche.code, tranche.intitule, tranche.type, phases, tranche.montant_estime_ht,
             tranche.delai_affermissement_mois, tranche.indemnite_attente, tranche.indemnite_dedit,
             tranche.description))
-    for ei, etude in enumerate(res.etudes):
+    for etude in res.etudes:
         for p in etude.phases:
             if not p.tranche:
                 res.constats.append(Constat("tranches", f"la phase « {p.ref} » ({p.nom}) n'est "

@@ -137,9 +137,11 @@ def test_unknown_module_suggests(tmp_path):
 
 def test_model_is_frozen_and_strict():
     projet = load_project(RICHE)
-    with pytest.raises(Exception):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
         projet.marche = None  # type: ignore[misc]
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         Consultation.model_validate({**donnees(), "inconnu": 1})
 
 

@@ -409,7 +409,7 @@ def test_oversized_file_is_refused(tmp_path):
 
 
 def test_uncompressed_size_limit(tmp_path):
-    root = make_dir(tmp_path / "tpl", {})
+    make_dir(tmp_path / "tpl", {})
     rnd = os.urandom(1024 * 1024)
     members = {"word/document.xml": b"<a/>"}
     members.update({f"m{i}.bin": rnd for i in range(101)})  # 101 MB, incompressible
