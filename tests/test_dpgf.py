@@ -280,3 +280,34 @@ def test_libreoffice_recomputes_the_totals(calc, chemin):
     if not _unique(contexte):
         r = _ligne_de(calcule, "Montant total du marché (tranche ferme et tranches optionnelles)")
         assert (valeur(r, 4), valeur(r, 6)) == (total_ht, total_ttc)
+
+
+@pytest.mark.parametrize("chemin", EXEMPLES, ids=lambda p: p.stem)
+def test_libreoffice_totals_equal_the_model_amounts(calc, chemin):
+    """Priced at the buyer's estimate (first line of each tranche = its amount), the
+    workbook recalculated by LibreOffice gives back every tranche amount and the total."""
+    dossier, profil = calc
+    projet = load_project(chemin)
+    contexte = build_context(projet)
+    wb = load_workbook(io.BytesIO(build_dpgf(contexte)))
+    ws = wb["DPGF"]
+    lignes = _lignes_phases(ws)
+    debut = 0
+    for t in contexte["tranches"]:
+        bloc = lignes[debut: debut + len(t.phases)]
+        debut += len(t.phases)
+        for i, r in enumerate(bloc):
+            ws.cell(r, 4).value = 1 if i == 0 else 0
+            ws.cell(r, 5).value = float(t.montant_estime_ht) if i == 0 else 0
+    entree = dossier / f"modele_{chemin.stem}.xlsx"
+    wb.save(entree)
+    resultat = _convertir(entree, dossier / f"modele_out_{chemin.stem}", profil)
+    assert resultat is not None
+    calcule = load_workbook(resultat, data_only=True)["DPGF"]
+    suffixe = lambda t: "" if _unique(contexte) else " — " + libelle_tranche(t).split(" (")[0].lower()  # noqa: E731
+    for t in contexte["tranches"]:
+        r = _ligne_de(calcule, f"Total HT{suffixe(t)}")
+        assert Decimal(str(calcule.cell(r, 6).value)) == t.montant_estime_ht, t.code
+    if not _unique(contexte):
+        r = _ligne_de(calcule, "Montant total du marché (tranche ferme et tranches optionnelles)")
+        assert Decimal(str(calcule.cell(r, 4).value)) == projet.valeur_estimee_ht

@@ -157,3 +157,21 @@ def test_formal_procedure_wording(kits):
     aapc = _texte(kits, RICHE.stem, "07-AAPC.docx")
     assert "appel d'offres ouvert" in rc.lower()
     assert "Journal officiel de l'Union européenne" in aapc or "JOUE" in aapc
+
+
+def test_identical_bytes_across_processes(tmp_path):
+    """Two separate processes (different hash seeds) write byte-identical kits and zips."""
+    import os
+    import subprocess
+    import sys
+
+    empreintes = []
+    for graine in ("1", "2"):
+        sortie = tmp_path / graine
+        env = {**os.environ, "PYTHONHASHSEED": graine}
+        subprocess.run([sys.executable, "-m", "cctp_builder.cli", "build", str(RICHE), "-o",
+                        str(sortie), "--zip"], check=True, env=env, capture_output=True)
+        fichiers = sorted(p for p in sortie.rglob("*") if p.is_file())
+        empreintes.append({p.relative_to(sortie).as_posix(): _sha(p) for p in fichiers})
+    assert empreintes[0] == empreintes[1]
+    assert len(empreintes[0]) == 9
