@@ -12,7 +12,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,9 @@ def _rendre(projet: Consultation, piece: Piece, contexte: dict[str, Any], ts: Te
         from .pieces.dpgf import build_dpgf
 
         return build_dpgf(contexte)
+    if piece.code == "aapc" and not contexte["procedure"].avis_requis:
+        # Under the dispense no avis is published: the piece is the letter sent to providers.
+        piece = replace(piece, titre="Lettre de consultation")
     contexte = {**contexte, "doc": piece}
     return render_docx(ts, plan_piece(ts, piece.code, contexte["etudes"]), contexte,
                        core_properties=_proprietes(projet, piece), date_time=_date_time(projet))
