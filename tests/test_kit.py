@@ -175,3 +175,16 @@ def test_identical_bytes_across_processes(tmp_path):
         empreintes.append({p.relative_to(sortie).as_posix(): _sha(p) for p in fichiers})
     assert empreintes[0] == empreintes[1]
     assert len(empreintes[0]) == 9
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_batch_one_bad_file_does_not_stop_the_others(runner, tmp_path, jobs):
+    mauvais = tmp_path / "mauvais.yaml"
+    mauvais.write_text("acheteur: [\n", "utf-8")
+    res = runner.invoke(main, ["build", str(MAPA), str(mauvais), str(DISPENSE), "-o",
+                               str(tmp_path / "dce"), "-j", jobs])
+    assert res.exit_code == 1
+    assert "2 kit(s) construit(s), 1 échec(s) sur 3 fichier(s)" in res.output
+    assert "mauvais.yaml" in res.output and "YAML" in res.output
+    assert (tmp_path / "dce" / "CHV-2026-03" / "04-CCTP.docx").exists()
+    assert (tmp_path / "dce" / "FTR-2026-01" / "04-CCTP.docx").exists()
