@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -125,6 +126,10 @@ def test_markers_are_highlighted():
     xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode()
     assert "[À compléter" in xml
     assert 'w:highlight w:val="yellow"' in xml
+    runs = re.findall(r"<w:r>(?:(?!</w:r>).)*?\[À compléter(?:(?!</w:r>).)*?</w:r>", xml, re.S)
+    assert len(runs) >= 5
+    for run in runs:  # every marker, not just one, sits in its own highlighted run
+        assert 'w:highlight w:val="yellow"' in run, run[:300]
 
 
 def test_render_piece_returns_bytes_for_every_piece():
@@ -188,3 +193,18 @@ def test_batch_one_bad_file_does_not_stop_the_others(runner, tmp_path, jobs):
     assert "mauvais.yaml" in res.output and "YAML" in res.output
     assert (tmp_path / "dce" / "CHV-2026-03" / "04-CCTP.docx").exists()
     assert (tmp_path / "dce" / "FTR-2026-01" / "04-CCTP.docx").exists()
+
+
+def test_threads_render_the_same_bytes_as_one_thread():
+    """The compiled-template caches are shared safely between threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cctp_builder.render import engine
+
+    engine._SETS.clear()
+    engine._COMPILED.clear()
+    projets = [load_project(p) for p in EXEMPLES] * 3
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        paralleles = list(pool.map(lambda p: render_piece(p, "cctp"), projets))
+    for projet, data in zip(projets, paralleles, strict=True):
+        assert data == render_piece(projet, "cctp")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.resources
 import os
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -32,6 +33,7 @@ DECL = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _PARSER = parser()
 _COMPILED: OrderedDict[tuple[Any, ...], CompiledFragment] = OrderedDict()
 _COMPILED_MAX = 512
+_VERROU = threading.RLock()
 _SETS: dict[tuple[Path, Path | None], tuple[tuple[Any, ...], TemplateSet]] = {}
 
 FileInfo = tuple[str, int, int]  # path, mtime_ns, size
@@ -97,12 +99,13 @@ class TemplateSet:
         files = _scan(builtin)
         files.update(_scan(override))
         signature = tuple(sorted((k, v[1], v[2], v[0]) for k, v in files.items()))
-        cached = _SETS.get((builtin, override))
-        if cached is not None and cached[0] == signature:
-            return cached[1]
-        ts = cls(builtin, override, files)
-        _SETS[(builtin, override)] = (signature, ts)
-        return ts
+        with _VERROU:
+            cached = _SETS.get((builtin, override))
+            if cached is not None and cached[0] == signature:
+                return cached[1]
+            ts = cls(builtin, override, files)
+            _SETS[(builtin, override)] = (signature, ts)
+            return ts
 
     def names(self) -> list[str]:
         return sorted(self._files)
@@ -120,8 +123,10 @@ class TemplateSet:
 
     def base(self) -> CompiledBase:
         if self._base is None:
-            self.source(BASE)
-            self._base = compile_base(Path(self._files[BASE][0]))
+            with _VERROU:
+                if self._base is None:
+                    self.source(BASE)
+                    self._base = compile_base(Path(self._files[BASE][0]))
         return self._base
 
     def fragment(self, name: str) -> CompiledFragment:
@@ -139,10 +144,11 @@ class TemplateSet:
             self.builtin_dir) and (
             self.override_dir is None or not reel.is_relative_to(self.override_dir))
         key = (str(path), mtime, size, name, style_ids, fourni)  # the base may change
-        frag = _COMPILED.get(key)
-        if frag is None:
-            frag = compile_fragment(path, name, style_ids, sandbox=not fourni)
-            _COMPILED[key] = frag
+        with _VERROU:  # threads share the caches: compile each fragment once, safely
+            frag = _COMPILED.get(key)
+            if frag is None:
+                frag = compile_fragment(path, name, style_ids, sandbox=not fourni)
+                _COMPILED[key] = frag
             while len(_COMPILED) > _COMPILED_MAX:
                 _COMPILED.popitem(last=False)
         self._fragments[name] = frag

@@ -69,12 +69,14 @@ def text_controls(xml: str) -> str:
 
 def split_special_runs(root: etree._Element) -> bool:
     """Markers get their own bold, yellow-highlighted run (the run's other properties kept)."""
-    done: set[int] = set()
+    # Keep the run proxies alive: lxml may otherwise hand a freed proxy's id() to another
+    # element, and a marker would silently stay unhighlighted.
+    done: dict[int, etree._Element] = {}
     for t in _MARKER_T(root):
         run = t.getparent()
         if run is None or run.tag != w("r") or id(run) in done:
             continue
-        done.add(id(run))
+        done[id(run)] = run
         _rebuild_run(run)
     return bool(done)
 
