@@ -251,7 +251,7 @@ def _entete(f: _Feuille, context: dict[str, Any], taux: Decimal) -> str:
     c = f.saisie(3, float(taux), format=FORMAT_TAUX, horizontal="left")
     f.suivante()
     f.cellule(1, "Taux normal prérempli ; le candidat non assujetti (franchise en base) indique "
-                 "0 % et le mentionne dans son offre.", italique=True, taille=9, bordure=False)
+                 "0 % et le précise à l'acte d'engagement.", italique=True, taille=9, bordure=False)
     f.fusion(1, f.cols.n)
     return c.coordinate
 
