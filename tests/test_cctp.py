@@ -99,3 +99,14 @@ def test_cctp_pdf_table_of_contents_is_filled(pdfs):
     # the table of contents lists the headings with page numbers
     assert re.search(r"Contexte.{0,120}?\d+", debut), debut[:800]
     assert "Sommaire" in debut
+
+
+def test_pdf_shows_every_table_row(pdfs):
+    """LibreOffice once dropped the rows of a table whose header fell at the foot of a page:
+    every « N semaines » of the document must be printed in its PDF."""
+    for p in EXEMPLES:
+        docx = normaliser(_texte_cctp(load_project(p)))
+        pdf = normaliser(pdf_text(pdfs[p.stem]))
+        attendu = len(re.findall(r"\d+ semaines?", docx))
+        assert attendu > 3
+        assert len(re.findall(r"\d+ semaines?", pdf)) == attendu, p.stem

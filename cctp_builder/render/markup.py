@@ -194,9 +194,12 @@ def table_xml(rows: list[tuple[int, list[str]]]) -> str:
             "<w:trPr><w:cantSplit/></w:trPr>")
         shd = (f'<w:shd w:val="clear" w:color="auto" w:fill="{house.HEADER_FILL}"/>'
                if is_header else "")
+        # The header row is kept with the first data row (as Word does): without it,
+        # LibreOffice may leave a header alone at the foot of a page and drop the rows below.
+        keep = "<w:keepNext/>" if is_header else ""
         tcs = "".join(
             f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shd}</w:tcPr>'
-            f'<w:p><w:pPr><w:pStyle w:val="{house.TEXTE_TABLEAU}"/></w:pPr>'
+            f'<w:p><w:pPr><w:pStyle w:val="{house.TEXTE_TABLEAU}"/>{keep}</w:pPr>'
             f"{runs_xml(parse_inline(c), header=is_header)}</w:p></w:tc>"
             for c in cells)
         out.append(f"<w:tr>{trpr}{tcs}</w:tr>")
