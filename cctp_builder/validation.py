@@ -8,7 +8,9 @@ from decimal import Decimal
 from .errors import Constat
 from .models import Consultation
 from .models.base import cpv_chiffre_controle
-from .resolution import resoudre
+from .resolution import Resolution, resoudre
+
+SEMAINES_PAR_MOIS = Decimal("4.345")
 
 Verification = Callable[[Consultation], list[Constat]]
 
@@ -80,18 +82,23 @@ def _tranches(p: Consultation) -> list[Constat]:
                                   or t.indemnite_dedit):
             out.append(Constat(f"tranches.{i}", "la tranche ferme n'a ni délai d'affermissement "
                                "ni indemnité d'attente ou de dédit."))
-    s_par_mois = Decimal("4.345")
-    for t in resoudre(p).tranches:
-        fin = Decimal(t.delai_affermissement_mois or 0) + Decimal(t.duree_semaines) / s_par_mois
+    somme = p.somme_tranches_ht
+    if somme is not None and p.montant_total_ht is not None and somme != p.montant_total_ht:
+        out.append(Constat("montant_total_ht", f"le montant total déclaré ({p.montant_total_ht} € "
+                           f"HT) diffère de la somme des tranches ({somme} € HT)."))
+    return out
+
+
+def _durees(p: Consultation, res: Resolution) -> list[Constat]:
+    """Each tranche, affirmed as late as allowed, must end within the contract's duration."""
+    out = []
+    for t in res.tranches:
+        fin = Decimal(t.delai_affermissement_mois or 0) + Decimal(t.duree_semaines) / SEMAINES_PAR_MOIS
         if fin > p.marche.duree_mois:
             out.append(Constat("marche.duree_mois", f"la tranche {t.code} peut s'achever après "
                                f"{fin:.1f} mois (affermissement puis {t.duree_semaines} semaines "
                                f"d'études), au-delà de la durée du marché ({p.marche.duree_mois} "
                                "mois).", "avertissement"))
-    somme = p.somme_tranches_ht
-    if somme is not None and p.montant_total_ht is not None and somme != p.montant_total_ht:
-        out.append(Constat("montant_total_ht", f"le montant total déclaré ({p.montant_total_ht} € "
-                           f"HT) diffère de la somme des tranches ({somme} € HT)."))
     return out
 
 
@@ -169,7 +176,10 @@ VERIFICATIONS: list[Verification] = [_criteres, _calendrier, _tranches, _marche]
 
 def valider(projet: Consultation) -> list[Constat]:
     """Every finding on a structurally valid project: errors, warnings, items à compléter."""
-    constats = list(resoudre(projet).constats)
+    res = resoudre(projet)
+    constats = list(res.constats)
+    if not res.constats:
+        constats.extend(_durees(projet, res))
     for verif in VERIFICATIONS:
         constats.extend(verif(projet))
     if not [c for c in constats if c.gravite == "erreur"]:

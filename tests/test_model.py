@@ -151,3 +151,12 @@ def test_load_project_raises_french_error(tmp_path):
     with pytest.raises(ProjetInvalide) as exc:
         load_project(ecrire(tmp_path, data))
     assert "pondérations" in str(exc.value)
+
+
+def test_tranche_ending_after_the_contract_is_a_warning(tmp_path):
+    data = donnees(MAPA)
+    data["marche"]["duree_mois"] = 12
+    projet, resultat = analyser_projet(ecrire(tmp_path, data))
+    assert projet is not None and not resultat.erreurs
+    alertes = [c for c in resultat.avertissements if c.chemin == "marche.duree_mois"]
+    assert any("TO2" in c.message for c in alertes), resultat.avertissements
