@@ -84,6 +84,9 @@ def construire_lot(fichiers: list[Path], options: Options, *, jobs: int = 1,
             plein = int(30 * n / len(noms))
             echo(f"\r[{'#' * plein}{'.' * (30 - plein)}] {n}/{len(noms)}", nl=False, err=True)
 
+    if seul and terminal:
+        suite = " et conversion PDF (LibreOffice)" if options.pdf else ""
+        echo(f"Construction du kit de {noms[0]}{suite}…", err=True)
     if jobs <= 1 or seul:
         for nom in noms:
             noter(construire_un(nom, options))

@@ -18,6 +18,16 @@ MAPA = RACINE / "examples" / "chanteverne-coeur-de-village.yaml"
 DISPENSE = RACINE / "examples" / "fontrousse-etude-de-capacite.yaml"
 
 
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true",
+                     help="réécrire les textes de référence de tests/golden/")
+
+
+@pytest.fixture
+def update_golden(request) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _cache_isole(tmp_path_factory):
     """Compiled templates go to a throwaway cache, never to the user's ~/.cache."""

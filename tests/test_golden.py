@@ -1,0 +1,27 @@
+"""Golden texts: the readable text of every Word piece of one example, checked in under
+tests/golden/, so that a change to a template shows in review as a change of French text.
+
+After an intended change: python -m pytest tests/test_golden.py --update-golden
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cctp_builder import load_project, render_piece
+from cctp_builder.render import docx_to_text
+from conftest import MAPA, RACINE
+
+DOSSIER = RACINE / "tests" / "golden" / MAPA.stem
+
+
+@pytest.mark.parametrize("code", ["rc", "ae", "ccap", "cctp", "cmt", "aapc"])
+def test_piece_text_matches_golden(code, update_golden):
+    texte = docx_to_text(render_piece(load_project(MAPA), code))
+    chemin = DOSSIER / f"{code}.txt"
+    if update_golden:
+        chemin.parent.mkdir(parents=True, exist_ok=True)
+        chemin.write_text(texte, "utf-8")
+    assert chemin.exists(), f"texte de référence absent : lancez pytest {__file__} --update-golden"
+    assert texte == chemin.read_text("utf-8"), (
+        f"le texte de {code} a changé ; relisez le diff puis --update-golden")
