@@ -85,7 +85,7 @@ def test_units(func, value, expected):
 @pytest.mark.parametrize("value", [None, "", "   ", [], ()])
 def test_ac_marker(value):
     result = ac(value, "date de remise")
-    assert result == "[À compléter : date de remise]"
+    assert result == "[À compléter\u00a0: date de remise]"
     assert isinstance(result, ACompleter)
 
 
@@ -96,8 +96,8 @@ def test_ac_keeps_value(value):
 
 def test_marker_passes_through_other_filters():
     marker = ac(None, "montant")
-    assert montant(marker) == "[À compléter : montant]"
-    assert date_fr(marker) == "[À compléter : montant]"
+    assert montant(marker) == "[À compléter\u00a0: montant]"
+    assert date_fr(marker) == "[À compléter\u00a0: montant]"
 
 
 @pytest.mark.parametrize("name", sorted(set(FILTERS) - {"ac"}))
@@ -134,4 +134,4 @@ def test_filters_in_environment():
         '{{ m | montant }}|{{ d | date_fr }}|{{ x | ac("réf") | montant }}|{{ n }}').render(
         m=Decimal("62000"), d=date(2026, 4, 1), x=None, n=None)
     assert out == (f"62{NNBSP}000,00{NBSP}€{NBSP}HT|1er avril 2026|"
-                   "[À compléter : réf]|[À compléter]")
+                   "[À compléter\u00a0: réf]|[À compléter]")

@@ -18,16 +18,32 @@ from .filters import FILTERS, ACompleter, marqueur
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
+# French typography for text typed by users (« a : b » → non-breaking space before : ; ? !
+# and inside guillemets), so that a value never wraps its punctuation onto the next line.
+_AVANT_PONCTUATION = re.compile(r" (?=[:;!?»])")
+_APRES_GUILLEMET = re.compile(r"« ")
+
+
+def typographie(texte: str) -> str:
+    """Non-breaking spaces where French typography wants them (idempotent)."""
+    if " " not in texte:
+        return texte
+    return _APRES_GUILLEMET.sub("«\u00a0", _AVANT_PONCTUATION.sub("\u00a0", texte))
+
+
 def _finalize(value: Any) -> Any:
     """What ``{{ }}`` prints: ``None`` becomes the highlighted marker (never "None"); text
-    loses the characters XML cannot hold and its CR/CRLF become line feeds (→ w:br)."""
+    loses the characters XML cannot hold, its CR/CRLF become line feeds (→ w:br), and plain
+    text gets French non-breaking spaces before « : ; ! ? »."""
     if value is None:
         return marqueur()
     if isinstance(value, str) and ("\r" in value or _ILLEGAL_XML.search(value)):
         cleaned = _ILLEGAL_XML.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
         if isinstance(value, (Markup, ACompleter)):
             return type(value)(cleaned)
-        return cleaned
+        value = cleaned
+    if type(value) is str:
+        return typographie(value)
     return value
 
 

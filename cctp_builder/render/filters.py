@@ -35,7 +35,7 @@ class ACompleter(str):
 
 
 def marqueur(libelle: str | None = None) -> ACompleter:
-    return ACompleter(f"[{MARQUEUR} : {libelle}]" if libelle else f"[{MARQUEUR}]")
+    return ACompleter(f"[{MARQUEUR}\u00a0: {libelle}]" if libelle else f"[{MARQUEUR}]")
 
 
 def _passthrough(func: Callable[..., str]) -> Callable[..., str]:

@@ -17,8 +17,8 @@ from .ooxml import (
     make, parse, set_ordered_child, style_of, text_run, tostring, w,
 )
 
-MARKER_RE = re.compile(r"\[" + MARQUEUR + r"(?: : [^\]]*)?\]")
-_SPLIT_RE = re.compile(r"(\[" + MARQUEUR + r"(?: : [^\]]*)?\]|\n|\t)")
+MARKER_RE = re.compile(r"\[" + MARQUEUR + r"(?:[ \u00a0]: [^\]]*)?\]")
+_SPLIT_RE = re.compile(r"(\[" + MARQUEUR + r"(?:[ \u00a0]: [^\]]*)?\]|\n|\t)")
 _NS = {"w": W_NS}
 _MARKER_T = etree.XPath(f".//w:t[contains(., '[{MARQUEUR}')]", namespaces=_NS)
 _CONTROL = re.compile(r"[\n\t]")
