@@ -208,3 +208,26 @@ def test_threads_render_the_same_bytes_as_one_thread():
         paralleles = list(pool.map(lambda p: render_piece(p, "cctp"), projets))
     for projet, data in zip(projets, paralleles, strict=True):
         assert data == render_piece(projet, "cctp")
+
+
+def test_every_word_piece_converts_in_libreoffice(kits, tmp_path):
+    """Real client: every .docx of every kit goes through LibreOffice (one call)."""
+    from pdfutil import pdf_pages, pdf_text, require_soffice
+
+    from cctp_builder.pdf import convertir_en_pdf
+
+    require_soffice()
+    docx = sorted(p for d in kits.values() for p in d.glob("*.docx"))
+    assert len(docx) == 6 * len(kits)
+    copies = []
+    for p in docx:  # one folder per kit: the PDFs are written beside their copies
+        cible = tmp_path / p.parent.name / p.name
+        cible.parent.mkdir(exist_ok=True)
+        cible.write_bytes(p.read_bytes())
+        copies.append(cible)
+    pdfs = convertir_en_pdf(copies)
+    assert len(pdfs) == len(docx)
+    for chemin in pdfs:
+        assert pdf_pages(chemin) >= 1, chemin.name
+        texte = pdf_text(chemin)
+        assert "{{" not in texte and "{%" not in texte, chemin.name
