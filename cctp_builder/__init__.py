@@ -2,9 +2,9 @@
 
 from ._version import __version__
 from .errors import (
+    CctpError,
     Constat,
     ConversionPdfImpossible,
-    CctpError,
     ModeleInvalide,
     ProjetInvalide,
     RegleIntrouvable,
@@ -14,7 +14,6 @@ from .errors import (
 from .kit import build_kit, render_kit, render_piece
 from .loader import analyser_projet, load_project
 from .models import Consultation
-
 
 __all__ = [
     "CctpError",

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from .context import NOMS_CONTEXTE
-from .errors import Constat, CctpError
+from .errors import CctpError, Constat
 from .render import TemplateSet, base_style_ids, builtin_templates_dir, docx_to_text, lint_templates
 
 

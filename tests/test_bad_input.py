@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import RICHE, donnees
 
 from cctp_builder.cli import main
-
-from conftest import RICHE, donnees
 
 TEXTE = RICHE.read_text("utf-8")
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import EXEMPLES, MAPA, RICHE, donnees
+from docxtext import docx_texte, normaliser
+from pdfutil import pdf_pages, pdf_text, require_soffice
 
 from cctp_builder import load_project
 from cctp_builder.catalogue import catalogue
 from cctp_builder.kit import render_piece
 from cctp_builder.models import Consultation
-from conftest import EXEMPLES, MAPA, RICHE, donnees
-from docxtext import docx_texte, normaliser
-from pdfutil import pdf_pages, pdf_text, require_soffice
 
 # One heading per point of the CCTP checklist (studies-and-ecoquartier.md, section 6).
 TITRES_CHECKLIST = [

@@ -9,11 +9,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import MAPA, RACINE
+from docxtext import docx_texte
 
 import cctp_builder
 from cctp_builder.cli import main
-from conftest import MAPA, RACINE
-from docxtext import docx_texte
 
 
 def test_public_api_is_small_and_exported():

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import EXEMPLES
+from docxtext import docx_texte, normaliser, xlsx_texte
 
 from cctp_builder import load_project
 from cctp_builder.kit import render_kit
 from cctp_builder.render.filters import date_heure_fr, duree_mois, pourcentage
-from conftest import EXEMPLES
-from docxtext import docx_texte, normaliser, xlsx_texte
 
 
 def _textes(chemin) -> tuple[object, dict[str, str]]:

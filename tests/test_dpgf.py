@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
+from conftest import EXEMPLES, RICHE
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell
 
@@ -20,7 +21,6 @@ from cctp_builder import load_project
 from cctp_builder.context import build_context
 from cctp_builder.models import Pse
 from cctp_builder.pieces.dpgf import build_dpgf, libelle_tranche
-from conftest import EXEMPLES, RICHE
 
 NUMERO = re.compile(r"^(TF|TO\d+)\.(\d+)$")
 

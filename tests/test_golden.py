@@ -7,10 +7,10 @@ After an intended change: python -m pytest tests/test_golden.py --update-golden
 from __future__ import annotations
 
 import pytest
+from conftest import MAPA, RACINE
 
 from cctp_builder import load_project, render_piece
 from cctp_builder.render import docx_to_text
-from conftest import MAPA, RACINE
 
 DOSSIER = RACINE / "tests" / "golden" / MAPA.stem
 

@@ -8,9 +8,9 @@ import tracemalloc
 
 import pytest
 import yaml
+from conftest import RICHE, donnees
 
 from cctp_builder.cli import main
-from conftest import RICHE, donnees
 
 BASE = RICHE.read_text("utf-8")
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
+from conftest import DISPENSE, EXEMPLES, MAPA, RICHE
+from docxtext import docx_texte, normaliser
 
 from cctp_builder import load_project
 from cctp_builder.cli import main
 from cctp_builder.kit import build_kit, render_piece
-from conftest import DISPENSE, EXEMPLES, MAPA, RICHE
-from docxtext import docx_texte, normaliser
 
 PIECES = ["01-RC.docx", "02-AE.docx", "03-CCAP.docx", "04-CCTP.docx", "05-DPGF.xlsx",
           "06-CMT.docx", "07-AAPC.docx", "manifest.json"]

@@ -6,11 +6,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from conftest import DISPENSE, EXEMPLES, MAPA, RICHE, donnees
 
 from cctp_builder import Consultation, ProjetInvalide, load_project
 from cctp_builder.legal import check, decision_pour
-
-from conftest import DISPENSE, EXEMPLES, MAPA, RICHE, donnees
 
 D = dt.date
 
@@ -73,7 +72,7 @@ def test_declared_mapa_above_the_eu_threshold_is_an_error():
     projet = _projet(RICHE, marche__procedure="mapa")
     gravite, message = _constats(projet)["marche.procedure"]
     assert gravite == "erreur"
-    assert "246\u00a0000\u00a0€ HT" in message and "216\u00a0000\u00a0€ HT" in message
+    assert "246\u202f000\u00a0€ HT" in message and "216\u202f000\u00a0€ HT" in message
     assert "annexe n° 2 du code de la commande publique" in message  # the threshold's source
     assert "R2161-2" in message and "appel d'offres ouvert" in message
 
@@ -81,7 +80,7 @@ def test_declared_mapa_above_the_eu_threshold_is_an_error():
 def test_declared_dispense_above_the_dispense_threshold_is_an_error():
     projet = _projet(MAPA, marche__procedure="dispense")
     gravite, message = _constats(projet)["marche.procedure"]
-    assert gravite == "erreur" and "60\u00a0000\u00a0€ HT" in message
+    assert gravite == "erreur" and "60\u202f000\u00a0€ HT" in message
     assert "R2122-8" in message and "R2123-1" in message
     assert decision_pour(projet).procedure == "mapa"
 
@@ -217,7 +216,7 @@ def test_refused_mandatory_advance_is_an_error():
     projet = _projet(RICHE, marche__avance={"versee": False}, marche__duree_mois=30)
     gravite, message = _constats(projet)["marche.avance.versee"]
     assert gravite == "erreur"
-    assert "50\u00a0000\u00a0€ HT" in message and "(30 mois)" in message and "R2191-3" in message
+    assert "50\u202f000\u00a0€ HT" in message and "(30 mois)" in message and "R2191-3" in message
 
 
 def test_advance_rate_below_the_minimum_is_an_error():

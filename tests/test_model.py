@@ -5,12 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from conftest import DISPENSE, EXEMPLES, MAPA, RICHE, donnees, ecrire
 
 from cctp_builder import Consultation, ProjetInvalide, load_project
 from cctp_builder.loader import analyser_projet
 from cctp_builder.models.base import cpv_chiffre_controle, luhn_valide
-
-from conftest import DISPENSE, EXEMPLES, MAPA, RICHE, donnees, ecrire
 
 
 @pytest.mark.parametrize("chemin", EXEMPLES, ids=lambda p: p.stem)

@@ -6,14 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from conftest import MAPA, donnees
+from docxtext import docx_texte, normaliser, xlsx_texte
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from cctp_builder.catalogue import catalogue
 from cctp_builder.kit import render_kit
 from cctp_builder.models import Consultation
-from conftest import MAPA, donnees
-from docxtext import docx_texte, normaliser, xlsx_texte
 
 MODULES = sorted(catalogue())
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from conftest import RACINE
+
 from cctp_builder.render import build_fragment
 from cctp_builder.render.compiler import compile_fragment
-from conftest import RACINE
 
 
 def test_cache_entry_written_reused_and_invalidated(tmp_path, monkeypatch):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
-import shutil
 import os
+import shutil
 import zipfile
 from datetime import date, datetime, timezone
 from decimal import Decimal

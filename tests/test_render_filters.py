@@ -9,9 +9,23 @@ import pytest
 
 from cctp_builder.render import make_environment
 from cctp_builder.render.filters import (
-    FILTERS, ACompleter, FiltreInvalide, ac, date_fr, date_heure_fr, duree_mois,
-    duree_semaines, euros, libelle, liste_fr, montant, montant_lettres, montant_ttc, nombre,
-    nombre_lettres, pourcentage,
+    FILTERS,
+    ACompleter,
+    FiltreInvalide,
+    ac,
+    date_fr,
+    date_heure_fr,
+    duree_mois,
+    duree_semaines,
+    euros,
+    libelle,
+    liste_fr,
+    montant,
+    montant_lettres,
+    montant_ttc,
+    nombre,
+    nombre_lettres,
+    pourcentage,
 )
 
 NNBSP, NBSP = "\u202f", "\u00a0"

@@ -9,7 +9,12 @@ import pytest
 
 from cctp_builder.errors import ModeleInvalide
 from cctp_builder.render import (
-    TemplateSet, base_style_ids, build_base, build_fragment, lint_templates, render_docx,
+    TemplateSet,
+    base_style_ids,
+    build_base,
+    build_fragment,
+    lint_templates,
+    render_docx,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "templates_casses"

@@ -13,7 +13,11 @@ import pytest
 from lxml import etree
 
 from cctp_builder.render import (
-    MarkupError, base_style_ids, build_base, build_fragment, docx_to_text,
+    MarkupError,
+    base_style_ids,
+    build_base,
+    build_fragment,
+    docx_to_text,
 )
 from cctp_builder.render.markup import parse_inline
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cctp_builder import rules
+from cctp_builder import decision
 from cctp_builder.errors import CctpError, RegleIntrouvable
 from cctp_builder.rules import Regles, ReglesInvalides, decide, format_decision
 
@@ -439,7 +439,7 @@ def _nombres_et_articles(fonction) -> list[str]:
 
 
 @pytest.mark.parametrize("fonction", [
-    rules.decide, rules._procedure_minimale, rules._publicite, rules.format_decision])
+    decision.decide, decision._procedure_minimale, decision._publicite, decision.format_decision])
 def test_decision_code_holds_no_legal_number(fonction):
     assert _nombres_et_articles(fonction) == []
 
@@ -458,7 +458,7 @@ def test_format_decision_lists_the_flagged_rules():
         assert f"- {ident} ({regle.libelle}) : {regle.note}" in liste
     assert "appel d'offres ouvert" in entete
     assert "R2161-2" in entete and "R2161-3" in entete and "R2152-12" in entete
-    assert "216\u00a0000\u00a0€ HT" in entete
+    assert "216\u202f000\u00a0€ HT" in entete
     assert "30 jours" in entete
     assert "1er septembre 2026" in entete
 

@@ -7,11 +7,10 @@ from typing import Any, Iterator
 
 import pytest
 import yaml
+from conftest import RICHE, donnees
 
 from cctp_builder.cli import main
 from cctp_builder.schema import schema
-
-from conftest import RICHE, donnees
 
 SCHEMA = schema()
 

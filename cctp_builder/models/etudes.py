@@ -9,7 +9,6 @@ from pydantic import Field
 from .base import Modele, Montant, Texte, TexteCourt
 
 
-
 class Phase(Modele):
     """One phase of a study: content, duration, deliverables, meetings, validation."""
 

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from copy import copy
 import re
 import zipfile
 from collections.abc import Iterable
+from copy import copy
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any

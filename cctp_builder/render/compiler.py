@@ -17,8 +17,20 @@ from . import diskcache, house
 from .diagnostics import to_modele_invalide
 from .environment import shared_environment
 from .ooxml import (
-    CORE_PART, DOCUMENT_PART, DOCUMENT_RELS, NUMBERING_PART, PKG_REL_NS, R_NS, REL_FOOTER,
-    REL_HEADER, REL_HYPERLINK, SETTINGS_PART, STYLES_PART, W_NS, parse, w,
+    CORE_PART,
+    DOCUMENT_PART,
+    DOCUMENT_RELS,
+    NUMBERING_PART,
+    PKG_REL_NS,
+    R_NS,
+    REL_FOOTER,
+    REL_HEADER,
+    REL_HYPERLINK,
+    SETTINGS_PART,
+    STYLES_PART,
+    W_NS,
+    parse,
+    w,
 )
 from .package import Member, read_docx
 

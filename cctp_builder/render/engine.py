@@ -19,12 +19,23 @@ from ..errors import ModeleInvalide
 from .compiler import CompiledBase, CompiledFragment, compile_base, compile_fragment
 from .diagnostics import to_modele_invalide
 from .ooxml import (
-    CORE_PART, DOCUMENT_PART, DOCUMENT_RELS, NUMBERING_PART, REL_HYPERLINK, SETTINGS_PART,
-    parser, tostring,
+    CORE_PART,
+    DOCUMENT_PART,
+    DOCUMENT_RELS,
+    NUMBERING_PART,
+    REL_HYPERLINK,
+    SETTINGS_PART,
+    parser,
+    tostring,
 )
 from .package import DEFAULT_DATE_TIME, Member, core_xml, write_zip
 from .xmlpost import (
-    Facts, Outcome, numbering_with, postprocess, settings_with_update_fields, split_special_runs,
+    Facts,
+    Outcome,
+    numbering_with,
+    postprocess,
+    settings_with_update_fields,
+    split_special_runs,
     text_controls,
 )
 

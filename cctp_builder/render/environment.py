@@ -13,7 +13,6 @@ from markupsafe import Markup
 
 from .filters import FILTERS, ACompleter, marqueur
 
-
 # Characters XML 1.0 forbids (C0 controls other than tab/LF/CR, U+FFFE/U+FFFF, surrogates).
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 

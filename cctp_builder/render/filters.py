@@ -8,17 +8,18 @@ string: the other filters pass it through unchanged, so ``x | ac("…") | montan
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import lru_cache
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from jinja2 import Undefined
 from num2words import num2words
+
+from .. import francais
 
 LOCALE = Locale.parse("fr_FR")
 NBSP = "\u00a0"
@@ -95,9 +96,7 @@ def _date(value: Any) -> date:
 @_passthrough
 def date_fr(value: Any) -> str:
     """6 avril 2026; 1er avril 2026."""
-    d = _date(value)
-    jour = "1er" if d.day == 1 else str(d.day)
-    return f"{jour} {format_date(d, 'MMMM y', locale=LOCALE)}"
+    return francais.date_fr(_date(value))
 
 
 @_passthrough

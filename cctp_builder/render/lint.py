@@ -13,8 +13,15 @@ from .compiler import _relink, alias_styles, body_of, clean_body, inner_xml, pat
 from .diagnostics import message_fr
 from .environment import shared_environment
 from .ooxml import (
-    DOCUMENT_PART, DOCUMENT_RELS, REL_FOOTER, REL_HEADER, STYLES_PART, XML_NS, paragraph_text,
-    parse, w,
+    DOCUMENT_PART,
+    DOCUMENT_RELS,
+    REL_FOOTER,
+    REL_HEADER,
+    STYLES_PART,
+    XML_NS,
+    paragraph_text,
+    parse,
+    w,
 )
 from .package import read_docx
 

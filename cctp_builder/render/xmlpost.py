@@ -13,8 +13,18 @@ from lxml import etree
 
 from .filters import MARQUEUR
 from .ooxml import (
-    PPR_ORDER, RPR_ORDER, SETTINGS_AFTER_UPDATE_FIELDS, W_NS, insert_before_any,
-    make, parse, set_ordered_child, style_of, text_run, tostring, w,
+    PPR_ORDER,
+    RPR_ORDER,
+    SETTINGS_AFTER_UPDATE_FIELDS,
+    W_NS,
+    insert_before_any,
+    make,
+    parse,
+    set_ordered_child,
+    style_of,
+    text_run,
+    tostring,
+    w,
 )
 
 MARKER_RE = re.compile(r"\[" + MARQUEUR + r"(?:[ \u00a0]: [^\]]*)?\]")
