@@ -231,3 +231,23 @@ def test_every_word_piece_converts_in_libreoffice(kits, tmp_path):
         assert pdf_pages(chemin) >= 1, chemin.name
         texte = pdf_text(chemin)
         assert "{{" not in texte and "{%" not in texte, chemin.name
+
+
+def test_ccap_last_article_lists_the_derogations_actually_made():
+    from cctp_builder.models import Consultation
+    from conftest import donnees
+
+    data = donnees(MAPA)
+    data["marche"]["penalites"] = {"regime": "forfaitaire", "montant_journalier": 150}
+    data["marche"]["propriete_resultats"] = {
+        "regime": "cession_exclusive",
+        "justification": "La commune doit pouvoir confier le plan-guide à l'aménageur sans "
+                         "accord du titulaire."}
+    texte = normaliser(docx_texte(render_piece(Consultation.model_validate(data), "ccap"),
+                                  entetes=False))
+    derniere = texte[texte.rindex("Dérogations au CCAG-PI"):]
+    assert "pénalités de retard forfaitaires" in derniere
+    assert "cession exclusive" in derniere
+    sans = normaliser(docx_texte(render_piece(load_project(MAPA), "ccap"), entetes=False))
+    assert "ne déroge à aucune stipulation" in sans[sans.rindex("Dérogations au CCAG-PI"):]
+    assert "150,00" in texte
