@@ -68,6 +68,8 @@ class Decision:
     """(id, libellé, note) of each flagged rule used, for display."""
     notes: tuple[str, ...] = ()
     version_regles: str = ""
+    avance_tranches: tuple[str, ...] = ()
+    """For a marché à tranches: the tranches for which the advance is due (empty otherwise)."""
 
     @property
     def est_formalisee(self) -> bool:

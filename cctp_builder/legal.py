@@ -8,9 +8,12 @@ advise against (« avertissement »), each finding citing its legal reference.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from decimal import Decimal
 
 from .errors import Constat, ProjetInvalide
 from .models import Consultation
+from .resolution import resoudre
 from .rules import (
     LIBELLES_PROCEDURE,
     PROCEDURES,
@@ -46,8 +49,28 @@ def decision_pour(projet: Consultation, regles: Regles | None = None) -> Decisio
         raise ProjetInvalide(constats=[c])
     # Electronic submission: required for every procedure with competition (R2132-7), and the
     # model has no switch for paper submission.
-    return decide(montant, projet.calendrier.date_envoi_publication, projet.marche.duree_mois,
-                  depot_electronique=True, procedure=projet.marche.procedure, regles=regles)
+    decision = decide(montant, projet.calendrier.date_envoi_publication,
+                      projet.marche.duree_mois, depot_electronique=True,
+                      procedure=projet.marche.procedure, regles=regles)
+    if len(projet.tranches) > 1:
+        decision = _avance_par_tranche(projet, decision, regles or Regles.charger())
+    return decision
+
+
+_SEMAINES_PAR_MOIS = Decimal("4.345")
+
+
+def _avance_par_tranche(projet: Consultation, d: Decision, regles: Regles) -> Decision:
+    """In a marché à tranches the advance is due tranche by tranche: amount of the tranche
+    above the threshold and its own execution longer than the duration set by the rules."""
+    le = projet.calendrier.date_envoi_publication
+    dues = tuple(
+        t.code for t in resoudre(projet).tranches
+        if t.montant_estime_ht is not None and t.montant_estime_ht > d.seuil_avance_montant
+        and Decimal(t.duree_semaines) / _SEMAINES_PAR_MOIS > d.seuil_avance_duree_mois)
+    reference = regles.reference("avance_marche_a_tranches", le)
+    return replace(d, avance_obligatoire=bool(dues), avance_tranches=dues,
+                   references={**d.references, "avance": reference})
 
 
 def check(projet: Consultation, decision: Decision,
@@ -172,9 +195,14 @@ def _avance(projet: Consultation, d: Decision) -> list[Constat]:
     if not d.avance_obligatoire:
         return []
     avance = projet.marche.avance
-    motif = (f"le marché dépasse {montant_fr(d.seuil_avance_montant)} "
-             f"({montant_fr(d.montant_estime_ht)}) et dure plus de {d.seuil_avance_duree_mois} "
-             f"mois ({projet.marche.duree_mois} mois)")
+    if d.avance_tranches:
+        motif = (f"la tranche {', '.join(d.avance_tranches)} dépasse "
+                 f"{montant_fr(d.seuil_avance_montant)} et s'exécute en plus de "
+                 f"{d.seuil_avance_duree_mois} mois")
+    else:
+        motif = (f"le marché dépasse {montant_fr(d.seuil_avance_montant)} "
+                 f"({montant_fr(d.montant_estime_ht)}) et dure plus de "
+                 f"{d.seuil_avance_duree_mois} mois ({projet.marche.duree_mois} mois)")
     if not avance.versee:
         return [Constat(
             "marche.avance.versee",

@@ -216,7 +216,7 @@ def test_refused_mandatory_advance_is_an_error():
     projet = _projet(RICHE, marche__avance={"versee": False}, marche__duree_mois=30)
     gravite, message = _constats(projet)["marche.avance.versee"]
     assert gravite == "erreur"
-    assert "50\u202f000\u00a0€ HT" in message and "(30 mois)" in message and "R2191-3" in message
+    assert "50\u202f000\u00a0€ HT" in message and "tranche TF" in message and "R2191-3" in message
 
 
 def test_advance_rate_below_the_minimum_is_an_error():
@@ -225,7 +225,7 @@ def test_advance_rate_below_the_minimum_is_an_error():
     assert gravite == "erreur" and "3 %" in message and "5 %" in message
 
 
-@pytest.mark.parametrize(("chemin", "duree"), [(DISPENSE, 6), (RICHE, 2)])
+@pytest.mark.parametrize(("chemin", "duree"), [(DISPENSE, 6), (DISPENSE, 2)])
 def test_refused_advance_is_fine_when_not_mandatory(chemin, duree):
     projet = _projet(chemin, marche__avance={"versee": False}, marche__duree_mois=duree)
     assert "marche.avance.versee" not in _constats(projet)
@@ -246,3 +246,26 @@ def test_every_finding_is_french_and_cites_a_reference():
     for c in constats:
         assert c.gravite in ("erreur", "avertissement")
         assert "code de la commande publique" in c.message, c.message
+
+
+def test_advance_is_judged_tranche_by_tranche():
+    """Two tranches of 45 000 € (90 000 € in all, 8 months): no tranche reaches the advance
+    threshold, so refusing the advance is lawful; one tranche above it makes it due."""
+    from cctp_builder.legal import check, decision_pour
+    from cctp_builder.models import Consultation
+    from conftest import MAPA, donnees
+
+    data = donnees(MAPA)
+    data["marche"]["avance"] = {"versee": False}
+    for t, montant in zip(data["tranches"], (45000, 30000, 15000), strict=True):
+        t["montant_estime_ht"] = montant
+    projet = Consultation.model_validate(data)
+    d = decision_pour(projet)
+    assert d.avance_obligatoire is False and d.avance_tranches == ()
+    assert not [c for c in check(projet, d) if c.chemin == "marche.avance.versee"]
+    data["tranches"][0]["montant_estime_ht"] = 60000
+    projet = Consultation.model_validate(data)
+    d = decision_pour(projet)
+    assert d.avance_tranches == ("TF",)
+    erreurs = [c for c in check(projet, d) if c.chemin == "marche.avance.versee"]
+    assert erreurs and "tranche TF" in erreurs[0].message and "DAJ" not in erreurs[0].message[:5]
