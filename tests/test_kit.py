@@ -251,3 +251,23 @@ def test_ccap_last_article_lists_the_derogations_actually_made():
     sans = normaliser(docx_texte(render_piece(load_project(MAPA), "ccap"), entetes=False))
     assert "ne déroge à aucune stipulation" in sans[sans.rindex("Dérogations au CCAG-PI"):]
     assert "150,00" in texte
+
+
+def test_pdf_without_libreoffice_is_a_clear_error_and_writes_nothing(runner, tmp_path,
+                                                                     monkeypatch):
+    import cctp_builder.pdf as pdf
+
+    monkeypatch.setattr(pdf, "soffice_disponible", lambda: None)
+    res = runner.invoke(main, ["build", str(MAPA), "-o", str(tmp_path), "--pdf", "--zip"])
+    assert res.exit_code == 1
+    assert "LibreOffice" in res.output and "apt-get install" in res.output
+    assert "Traceback" not in res.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_templates_export_then_check_is_clean(runner, tmp_path):
+    assert runner.invoke(main, ["templates", "export", str(tmp_path / "m")]).exit_code == 0
+    res = runner.invoke(main, ["templates", "check", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["templates", "export", str(tmp_path / "m")])
+    assert res.exit_code == 1 and "--force" in res.output
