@@ -9,7 +9,8 @@ from .errors import CctpError
 from .resolution import suggestion
 
 _ENTETE = """\
-# yaml-language-server: $schema=https://cctp-builder.example/schema-projet.json
+# yaml-language-server: $schema=schema-projet.json
+# (schéma pour l'éditeur : cctp-builder schema > schema-projet.json, dans ce dossier)
 # Fichier projet cctp_builder : une consultation pour des études pré-opérationnelles.
 # Remplacez les valeurs d'exemple par celles de votre commune, puis lancez :
 #   cctp-builder validate {fichier}
