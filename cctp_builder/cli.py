@@ -129,7 +129,8 @@ def init(fichier: Path, etudes: str, force: bool) -> None:
 
     if fichier.exists() and not force:
         raise CctpError(f"{fichier} existe déjà : ajoutez --force pour le remplacer.")
-    texte = projet_de_depart([e.strip() for e in etudes.split(",") if e.strip()])
+    texte = projet_de_depart([e.strip() for e in etudes.split(",") if e.strip()],
+                             fichier=fichier.name)
     tmp = fichier.with_name(f".{fichier.name}.tmp")
     tmp.write_text(texte, encoding="utf-8")
     os.replace(tmp, fichier)

@@ -120,7 +120,8 @@ pilotage:
 """
 
 
-def projet_de_depart(etudes: list[str], aujourd_hui: dt.date | None = None) -> str:
+def projet_de_depart(etudes: list[str], aujourd_hui: dt.date | None = None, *,
+                     fichier: str = "projet.yaml") -> str:
     """A commented project file with the chosen study modules, valid as written."""
     cat = catalogue()
     inconnus = [e for e in etudes if e not in cat]
@@ -134,6 +135,6 @@ def projet_de_depart(etudes: list[str], aujourd_hui: dt.date | None = None) -> s
     remise = envoi + dt.timedelta(days=42)
     lignes_etudes = "\n".join(f"  - module: {e}    # {cat[e].titre}" for e in etudes)
     lignes_phases = "\n".join(f"      - {e}" for e in etudes)
-    return _ENTETE.format(fichier="projet.yaml", etudes=lignes_etudes, phases=lignes_phases,
+    return _ENTETE.format(fichier=fichier, etudes=lignes_etudes, phases=lignes_phases,
                           montant=25000 * len(etudes), annee=envoi.year,
                           envoi=envoi.isoformat(), remise=remise.isoformat())
