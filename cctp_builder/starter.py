@@ -79,6 +79,12 @@ marche:
       Les études s'enchaînent et portent sur un même site ; la commune ne pourrait pas
       coordonner plusieurs titulaires (article L2113-11 du code de la commande publique).
   duree_mois: 12
+  # Condition d'exécution environnementale (article L2112-2), exigée depuis le 21 août 2026 :
+  clause_environnementale: >-
+    Le titulaire tient les réunions techniques à distance lorsque leur objet le permet,
+    organise ses déplacements sur site en transport collectif ou en covoiturage, et remet
+    ses livrables sous forme numérique, les tirages papier étant limités aux exemplaires
+    demandés.
 
 # Critères d'attribution : les pondérations totalisent 100 ; un critère environnemental
 # défini (éléments appréciés) est obligatoire pour les consultations lancées depuis le
