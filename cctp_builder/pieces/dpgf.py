@@ -38,13 +38,9 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from ..errors import RegleIntrouvable
 
-__all__ = ["build_dpgf", "TAUX_TVA_DEFAUT", "FORMAT_EUROS"]
+__all__ = ["build_dpgf", "FORMAT_EUROS"]
 
-#: Standard French VAT rate, pre-filled in the (bidder-editable) rate cell. Used only when the
-#: rules data has no « taux_tva » entry; a bidder under the franchise en base enters 0 %.
-TAUX_TVA_DEFAUT = Decimal("0.20")
 
 #: Number formats. Excel and LibreOffice show the locale's separators (« 12 345,00 € » in French).
 FORMAT_EUROS = '#,##0.00\\ "€"'
@@ -123,16 +119,9 @@ def libelle_tranche(t: Any, unique: bool = False) -> str:
 
 
 def _taux_tva(context: dict[str, Any]) -> Decimal:
-    regle = context.get("regle")
-    if callable(regle):
-        try:
-            valeur = regle("taux_tva")
-        except RegleIntrouvable:  # the rule is optional, see TAUX_TVA_DEFAUT
-            valeur = None
-        if valeur is not None:
-            taux = Decimal(str(valeur))
-            return taux / 100 if taux > 1 else taux
-    return TAUX_TVA_DEFAUT
+    """The standard VAT rate from the rules data (a bidder may change the cell)."""
+    taux = Decimal(str(context["regle"]("taux_tva")))
+    return taux / 100
 
 
 class _Feuille:
