@@ -78,3 +78,60 @@ def test_any_valid_project_builds_a_consistent_kit(cas):
     for t in projet.tranches:
         assert normaliser(t.intitule) in textes["05-DPGF.xlsx"]
         assert normaliser(t.intitule) in textes["01-RC.docx"]
+
+
+def _chemins(data, prefixe=()):
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield (*prefixe, k)
+            yield from _chemins(v, (*prefixe, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield (*prefixe, i)
+            yield from _chemins(v, (*prefixe, i))
+
+
+CHEMINS = list(_chemins(donnees(MAPA)))
+valeurs = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**12, 10**12) | st.floats(allow_nan=True)
+    | st.text(max_size=40) | st.dates().map(str),
+    lambda enfants: st.lists(enfants, max_size=3) | st.dictionaries(st.text(max_size=8),
+                                                                    enfants, max_size=3),
+    max_leaves=6)
+
+
+@seed(20261125)
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(CHEMINS), valeurs, st.booleans())
+def test_any_field_mutation_gives_findings_never_a_crash(tmp_path_factory, chemin, valeur,
+                                                         supprimer):
+    """Replacing or deleting any field of a valid project with any value yields either
+    located French findings or a project whose whole kit renders: never a crash."""
+    import json
+
+    from cctp_builder import ProjetInvalide
+    from cctp_builder.loader import analyser_projet
+
+    data = donnees(MAPA)
+    cible = data
+    for cle in chemin[:-1]:
+        cible = cible[cle]
+    if supprimer:
+        del cible[chemin[-1]]
+    else:
+        cible[chemin[-1]] = valeur
+    fichier = tmp_path_factory.mktemp("mut") / "p.json"
+    fichier.write_text(json.dumps(data, default=str, ensure_ascii=False), "utf-8")
+    try:
+        projet, resultat = analyser_projet(fichier)
+    except ProjetInvalide as exc:
+        assert exc.constats and all(c.message for c in exc.constats)
+        return
+    if projet is None:
+        assert resultat.erreurs
+        for c in resultat.erreurs:
+            assert c.ligne is not None and c.message and c.chemin is not None
+    elif not resultat.erreurs:
+        kit = render_kit(projet)  # a valid project always renders
+        assert len(kit.fichiers) == 7
