@@ -85,21 +85,32 @@ def validate(fichiers: tuple[Path, ...], en_json: bool) -> None:
     from .errors import ProjetInvalide
     from .loader import analyser_projet
 
+    from .kit import reperes
+
     tous: list[Constat] = []
     echec = False
     for chemin in fichiers:
         try:
-            _, resultat = analyser_projet(chemin)
+            projet, resultat = analyser_projet(chemin)
         except ProjetInvalide as exc:
-            resultat = Resultat(exc.constats)
-        tous.extend(resultat.constats)
+            projet, resultat = None, Resultat(exc.constats)
+        dans_les_pieces: list[Constat] = []
+        if projet is not None and resultat.valide:
+            # What « build --final » would refuse: every marker left in the rendered pieces.
+            dans_les_pieces = [Constat("", f"{piece} : {m}", "a_completer", str(chemin))
+                               for piece, marques in reperes(projet).items() for m in marques]
+        tous.extend(resultat.constats + dans_les_pieces)
         echec |= not resultat.valide
         if not en_json:
-            etat = "valide" if resultat.valide else "INVALIDE"
-            click.echo(f"{chemin} : {etat}", err=not resultat.valide)
+            click.echo(f"{chemin} : {'valide' if resultat.valide else 'INVALIDE'}")
             _afficher_constats("Erreurs", resultat.erreurs)
             _afficher_constats("Avertissements", resultat.avertissements)
-            _afficher_constats("À compléter", resultat.a_completer)
+            _afficher_constats("À compléter dans le fichier", resultat.a_completer)
+            if dans_les_pieces:
+                click.echo(f"  Repères « [À compléter » qui resteront dans les pièces "
+                           f"({len(dans_les_pieces)} ; build --final les refuse) :")
+                for c in dans_les_pieces:
+                    click.echo(f"    {c.message}")
     if en_json:
         click.echo(json.dumps([c.to_json() for c in tous], ensure_ascii=False, indent=2))
     sys.exit(1 if echec else 0)

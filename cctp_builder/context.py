@@ -12,7 +12,7 @@ from .legal import decision_pour
 from .models import Consultation, Critere, SousCritere
 from .pieces import PIECES, Piece
 from .resolution import resoudre
-from .rules import Regles
+from .rules import Regles, Tribunal
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,19 @@ def derogations(projet: Consultation, regles: Regles) -> list[Derogation]:
     return out
 
 
+def _tribunal(projet: Consultation, regles: Regles, le: Any) -> Tribunal | None:
+    """The project's own tribunal if given, else the one the rules know for the département."""
+    connu = regles.tribunal(projet.acheteur.departement, le)
+    propre = projet.acheteur.tribunal
+    if propre is None:
+        return connu
+    return Tribunal(departement=projet.acheteur.departement, nom=propre.nom,
+                    adresse=propre.adresse, code_postal=propre.code_postal, ville=propre.ville,
+                    appel=propre.appel or (connu.appel if connu else None),
+                    reference=connu.reference if connu else regles.reference(
+                        "tribunaux_administratifs", le))
+
+
 def _valeur_ou_rien(regles: Regles, ident: str, le: Any) -> Any:
     """The rule's value at ``le``, or None when no entry is in force (e.g. before a reform)."""
     try:
@@ -113,7 +126,7 @@ def build_context(projet: Consultation, piece: Piece | None = None) -> dict[str,
         "regle": lambda ident: regles.valeur(ident, le),
         "ref": lambda ident: regles.reference(ident, le),
         "regle_si": lambda ident: _valeur_ou_rien(regles, ident, le),
-        "tribunal": regles.tribunal(projet.acheteur.departement, le),
+        "tribunal": _tribunal(projet, regles, le),
         "engagements_ecoquartier": ENGAGEMENTS_ECOQUARTIER,
         "derogations": derogations(projet, regles),
         "chapitres_memoire": chapitres_memoire(projet),

@@ -91,6 +91,12 @@ def marqueurs(data: bytes) -> list[str]:
     return re.findall(r"\[À compléter[^\]]*\]", texte)
 
 
+def reperes(projet: Consultation, *, templates: Path | None = None) -> dict[str, list[str]]:
+    """The « [À compléter : …] » markers each piece would carry, distinct, in order."""
+    kit = render_kit(projet, templates=templates)
+    return {nom: list(dict.fromkeys(m)) for nom, m in kit.a_completer().items()}
+
+
 @dataclass
 class Kit:
     """A rendered kit in memory: file name → bytes."""

@@ -1,6 +1,6 @@
 """Pydantic v2 model of a consultation (pure: no I/O)."""
 
-from .acheteur import Acheteur, Adresse, Contact, Representant
+from .acheteur import Acheteur, Adresse, Contact, Representant, TribunalCompetent
 from .consultation import Consultation
 from .etudes import EtudeChoisie, Phase, Tranche
 from .marche import (
@@ -45,5 +45,5 @@ __all__ = [
     "DocumentPlanification", "Donnees", "EcoQuartier", "EtudeAnterieure", "EtudeChoisie",
     "Instance", "LigneLogement", "Livrables", "Lot", "Marche", "Notation", "Operation",
     "Penalites", "Phase", "Pilotage", "Prix", "Programme", "ProprieteResultats", "Pse",
-    "Representant", "Site", "SourceFinancement", "SousCritere", "Tranche", "VisiteSite",
+    "Representant", "Site", "SourceFinancement", "SousCritere", "Tranche", "TribunalCompetent", "VisiteSite",
 ]

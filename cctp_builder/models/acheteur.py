@@ -45,6 +45,16 @@ class Contact(Modele):
     )
 
 
+class TribunalCompetent(Modele):
+    """The tribunal administratif, when the rules data does not know it (or to complete it)."""
+
+    nom: TexteCourt = Field(description="Nom (ex. « Tribunal administratif de Lyon »)")
+    adresse: TexteCourt = Field(description="Numéro et voie")
+    code_postal: str = Field(pattern=r"^\d{5}$", description="Code postal à 5 chiffres")
+    ville: TexteCourt = Field(description="Ville")
+    appel: TexteCourt | None = Field(default=None, description="Cour administrative d'appel")
+
+
 TypeAcheteur = Literal["commune", "epci", "syndicat_mixte", "autre"]
 
 
@@ -73,6 +83,11 @@ class Acheteur(Modele):
     )
     profil_acheteur_url: HttpUrl | None = Field(
         default=None, description="URL du profil d'acheteur (plateforme de dématérialisation)"
+    )
+    tribunal: TribunalCompetent | None = Field(
+        default=None,
+        description="Tribunal administratif compétent pour les recours ; à défaut, celui que "
+        "les règles connaissent pour le département (PACA seulement à ce jour)",
     )
 
     @property
