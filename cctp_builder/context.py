@@ -9,7 +9,20 @@ from typing import Any
 from .catalogue import ENGAGEMENTS_ECOQUARTIER
 from .errors import RegleIntrouvable
 from .legal import decision_pour
-from .models import Consultation, Critere, SousCritere
+from .models import (
+    Acheteur,
+    Calendrier,
+    Concertation,
+    Consultation,
+    Critere,
+    Donnees,
+    Livrables,
+    Marche,
+    Notation,
+    Operation,
+    Pilotage,
+    SousCritere,
+)
 from .pieces import PIECES, Piece
 from .resolution import resoudre
 from .rules import Regles, Tribunal
@@ -144,3 +157,12 @@ NOMS_CONTEXTE: frozenset[str] = frozenset({
     "derogations", "chapitres_memoire", "pieces", "doc", "version_regles", "etude",
 })
 """Top-level names known to templates (used by ``templates check``)."""
+
+
+TYPES_CONTEXTE: dict[str, type] = {
+    "acheteur": Acheteur, "operation": Operation, "marche": Marche, "calendrier": Calendrier,
+    "pilotage": Pilotage, "concertation": Concertation, "livrables": Livrables,
+    "donnees": Donnees, "notation": Notation,
+}
+"""Model class of the context names that are model objects (``templates check`` uses it to
+report attributes that do not exist)."""

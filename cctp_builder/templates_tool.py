@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .context import NOMS_CONTEXTE
+from .context import NOMS_CONTEXTE, TYPES_CONTEXTE
 from .errors import CctpError, Constat
 from .render import TemplateSet, base_style_ids, builtin_templates_dir, docx_to_text, lint_templates
 
@@ -13,7 +13,7 @@ from .render import TemplateSet, base_style_ids, builtin_templates_dir, docx_to_
 def verifier(dossier: Path | None = None) -> list[Constat]:
     """Lint a template folder (the built-in templates by default)."""
     cible = Path(dossier) if dossier is not None else builtin_templates_dir()
-    return lint_templates(cible, set(NOMS_CONTEXTE), base_style_ids())
+    return lint_templates(cible, set(NOMS_CONTEXTE), base_style_ids(), TYPES_CONTEXTE)
 
 
 def exporter(dossier: Path, *, force: bool = False) -> int:

@@ -170,3 +170,21 @@ def test_zip_bomb_template_is_refused(runner, tmp_path):
                                "--templates", str(modeles.parent)])
     assert res.exit_code == 1, res.output
     assert "Traceback" not in res.output
+
+
+def test_templates_check_reports_unknown_attribute_and_private_access(runner, tmp_path):
+    modeles = tmp_path / "modeles"
+    runner.invoke(main, ["templates", "export", str(modeles)])
+    _remplacer_texte(modeles / "cctp" / "01_objet.docx", "Titulaire unique",
+                     "{{ acheteur.contact.mail }} {{ operation.__class__ }}")
+    res = runner.invoke(main, ["templates", "check", str(modeles)])
+    assert res.exit_code == 1
+    assert "« acheteur.contact.mail » n'existe pas" in res.output
+    assert "email" in res.output  # the fields it could have meant
+    assert "attribut interdit « operation.__class__ »" in res.output
+    assert "cctp/01_objet.docx §" in res.output
+
+
+def test_templates_check_on_a_folder_without_templates(runner, tmp_path):
+    res = runner.invoke(main, ["templates", "check", str(tmp_path)])
+    assert res.exit_code == 1 and "aucun modèle .docx" in res.output

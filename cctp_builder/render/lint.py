@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import typing
+from collections.abc import Mapping
 from pathlib import Path
 
 from jinja2 import TemplateSyntaxError, meta, nodes
@@ -44,16 +46,24 @@ def base_style_ids(source: bytes | Path | None = None) -> set[str]:
 
 
 def lint_templates(directory: Path, noms_connus: set[str],
-                   styles_base: set[str] | None = None) -> list[Constat]:
-    """Every finding on the .docx templates under ``directory`` (sorted by file)."""
+                   styles_base: set[str] | None = None,
+                   types_connus: Mapping[str, type] | None = None) -> list[Constat]:
+    """Every finding on the .docx templates under ``directory`` (sorted by file).
+
+    ``types_connus`` maps context names to their pydantic model class, so that an attribute
+    that does not exist (``acheteur.contact.mail``) is reported too."""
     directory = Path(directory)
     known = set(noms_connus) | set(shared_environment().globals) | {"loop"}
     found: list[Constat] = []
-    for path in sorted(directory.rglob("*.docx")):
-        if path.name.startswith(("~$", ".")):
-            continue
+    fichiers = [p for p in sorted(directory.rglob("*.docx"))
+                if not p.name.startswith(("~$", "."))]
+    if not fichiers:
+        return [Constat(chemin=str(directory), message="aucun modèle .docx dans ce dossier "
+                        "(attendu : les sous-dossiers rc/, cctp/, etudes/… de « templates "
+                        "export »)", fichier=str(directory))]
+    for path in fichiers:
         rel = path.relative_to(directory).as_posix()
-        found.extend(_lint_file(path, rel, known, styles_base))
+        found.extend(_lint_file(path, rel, known, styles_base, types_connus or {}))
     return found
 
 
@@ -68,8 +78,8 @@ class _File:
                                   fichier=str(self.path), ligne=n))
 
 
-def _lint_file(path: Path, rel: str, known: set[str],
-               styles_base: set[str] | None) -> list[Constat]:
+def _lint_file(path: Path, rel: str, known: set[str], styles_base: set[str] | None,
+               types_connus: Mapping[str, type]) -> list[Constat]:
     f = _File(path, rel)
     name = rel[:-5]
     try:
@@ -92,7 +102,7 @@ def _lint_file(path: Path, rel: str, known: set[str],
     plain = patch(inner_xml(body)[0])
     _check_tags(f, texts, plain)
     source = _with_sentinels(body, paragraphs)
-    _check_jinja(f, source, texts, known)
+    _check_jinja(f, source, texts, known, types_connus)
     if styles_base is not None:
         _check_styles(f, paragraphs, body, styles_base)
     if name == "base":
@@ -146,7 +156,8 @@ def _check_tags(f: _File, texts: list[str], patched: str) -> None:
                      f"{_excerpt(texts, n)}")
 
 
-def _check_jinja(f: _File, source: str, texts: list[str], known: set[str]) -> None:
+def _check_jinja(f: _File, source: str, texts: list[str], known: set[str],
+                 types_connus: Mapping[str, type]) -> None:
     env = shared_environment()
     try:
         ast = env.parse(source)
@@ -154,12 +165,68 @@ def _check_jinja(f: _File, source: str, texts: list[str], known: set[str]) -> No
         n = _paragraph_of_line(source, exc.lineno)
         f.add(n, f"{message_fr(exc)}{_excerpt(texts, n)}")
         return
+    for chaine, message in _attributs_douteux(ast, types_connus):
+        n = next((k for k, t in enumerate(texts, start=1)
+                  if any(chaine in tag for tag in _TAG.findall(t))), None)
+        f.add(n, f"{message}{_excerpt(texts, n)}")
     for var in sorted(meta.find_undeclared_variables(ast) - known - _assigned(ast)):
         pattern = re.compile(rf"(?<![\w.]){re.escape(var)}\b")
         n = next((k for k, t in enumerate(texts, start=1)
                   if any(pattern.search(tag) for tag in _TAG.findall(t))), None)
         f.add(n, f"variable inconnue « {var} » (absente du contexte des modèles)"
                  f"{_excerpt(texts, n)}")
+
+
+def _attributs_douteux(ast: nodes.Template,
+                       types_connus: Mapping[str, type]) -> list[tuple[str, str]]:
+    """(« a.b.c », message) for each attribute that is private (refused by the sandbox) or
+    absent from the model class of its context name."""
+    out: list[tuple[str, str]] = []
+    for noeud in ast.find_all(nodes.Getattr):
+        chaine: list[str] = []
+        cible: nodes.Node = noeud
+        while isinstance(cible, nodes.Getattr):
+            chaine.insert(0, cible.attr)
+            cible = cible.node
+        if not isinstance(cible, nodes.Name):
+            continue
+        texte = ".".join([cible.name, *chaine])
+        if any(a.startswith("_") for a in chaine):
+            out.append((texte, f"attribut interdit « {texte} » : les modèles n'ont pas accès "
+                               "aux attributs internes de Python (bac à sable)"))
+            continue
+        classe = types_connus.get(cible.name)
+        for i, attr in enumerate(chaine):
+            if classe is None:
+                break
+            if attr not in getattr(classe, "model_fields", {}) and not hasattr(classe, attr):
+                connus = sorted(getattr(classe, "model_fields", {}))
+                out.append((texte, f"« {'.'.join([cible.name, *chaine[:i + 1]])} » n'existe "
+                                   f"pas (champs de « {'.'.join([cible.name, *chaine[:i]])} » : "
+                                   f"{', '.join(connus)})"))
+                break
+            classe = _classe_du_champ(classe, attr)
+    uniques: dict[str, tuple[str, str]] = {}
+    for chaine_, message in out:  # a.b.c and its inner a.b give the same message once
+        uniques.setdefault(message, (chaine_, message))
+    return list(uniques.values())
+
+
+def _classe_du_champ(classe: type, attr: str) -> type | None:
+    champ = getattr(classe, "model_fields", {}).get(attr)
+    if champ is None:
+        return None
+    return _modele(champ.annotation)
+
+
+def _modele(annotation: object) -> type | None:
+    if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
+        return annotation
+    for arg in typing.get_args(annotation):
+        trouve = _modele(arg)
+        if trouve is not None:
+            return trouve
+    return None
 
 
 def _assigned(ast: nodes.Template) -> set[str]:
