@@ -17,10 +17,13 @@ from typing import Any, TypeVar
 
 import click
 
+from . import _click_fr
 from ._version import __version__
 from .errors import CctpError, Constat, Resultat
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+_click_fr.installer()
 
 
 def _gere_erreurs(fonction: F) -> F:
@@ -36,6 +39,9 @@ def _gere_erreurs(fonction: F) -> F:
         except KeyboardInterrupt:
             click.echo("Interrompu : rien n'a été écrit.", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # « cctp-builder templates dump … | head »
+            sys.stderr.close()
+            sys.exit(0)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as exc:  # noqa: BLE001 - the one boundary that maps everything
@@ -48,7 +54,8 @@ def _gere_erreurs(fonction: F) -> F:
     return enveloppe  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             subcommand_metavar="COMMANDE [ARGUMENTS]...")
 @click.version_option(__version__, prog_name="cctp-builder", message="%(prog)s %(version)s")
 def main() -> None:
     """Génère le dossier de consultation (RC, AE, CCAP, CCTP, DPGF, CMT, AAPC) des études
@@ -130,7 +137,7 @@ def schema() -> None:
 
 @main.command()
 @click.argument("fichier", type=click.Path(path_type=Path))
-@click.option("--etudes", default="programmation_urbaine,faisabilite_amenagement,concertation",
+@click.option("--etudes", metavar="CLÉS", default="programmation_urbaine,faisabilite_amenagement,concertation",
               show_default=True, help="Clés des modules d'étude, séparées par des virgules.")
 @click.option("--force", is_flag=True, help="Remplacer le fichier s'il existe.")
 @_gere_erreurs
@@ -176,15 +183,23 @@ def _montant(_ctx: click.Context, _param: click.Parameter, valeur: str) -> Decim
 
 @main.command()
 @click.option("--amount", "--montant", "montant", required=True, callback=_montant,
+              metavar="EUROS",
               help="Valeur estimée du marché en € HT, toutes tranches comprises.")
 @click.option("--date", "le", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              metavar="AAAA-MM-JJ",
               help="Date d'envoi de la consultation (AAAA-MM-JJ) ; aujourd'hui par défaut.")
 @click.option("--months", "--mois", "mois", type=click.FloatRange(min=0), default=None,
+              metavar="N",
               help="Durée du marché en mois (pour l'avance obligatoire).")
 @click.option("--json", "en_json", is_flag=True, help="Décision en JSON.")
 @_gere_erreurs
 def procedure(montant: Decimal, le: Any, mois: float | None, en_json: bool) -> None:
-    """Indique la procédure, la publicité et les obligations applicables à un montant."""
+    """Indique la procédure, la publicité et les obligations applicables à un montant.
+
+    Procédure, publicité, gratuité du dossier, délai de remise, avance, critère
+    environnemental, pondération et données essentielles, chacun avec sa référence ;
+    en fin de sortie, les règles encore à vérifier sur Légifrance.
+    """
     from .rules import decide, format_decision
 
     jour = le.date() if le is not None else date.today()
@@ -202,7 +217,7 @@ def procedure(montant: Decimal, le: Any, mois: float | None, en_json: bool) -> N
 @click.argument("fichiers", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", "sortie", type=click.Path(path_type=Path), default=Path("dce"),
               show_default=True, help="Dossier de sortie ; le kit va dans SORTIE/<référence>/.")
-@click.option("--only", "seules", default=None,
+@click.option("--only", "seules", default=None, metavar="PIÈCES",
               help="Pièces à produire, séparées par des virgules (rc,ae,ccap,cctp,dpgf,cmt,aapc).")
 @click.option("--templates", "modeles", type=click.Path(path_type=Path, file_okay=False,
               exists=True), default=None, help="Dossier de modèles Word qui remplacent les modèles "
@@ -212,6 +227,7 @@ def procedure(montant: Decimal, le: Any, mois: float | None, en_json: bool) -> N
 @click.option("--zip", "en_zip", is_flag=True, help="Écrire aussi SORTIE/<référence>.zip.")
 @click.option("--pdf", is_flag=True, help="Convertir aussi les pièces Word en PDF (LibreOffice).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              metavar="N",
               help="Nombre de processus pour construire plusieurs projets.")
 @_gere_erreurs
 def build(fichiers: tuple[Path, ...], sortie: Path, seules: str | None, modeles: Path | None,
@@ -230,7 +246,7 @@ def build(fichiers: tuple[Path, ...], sortie: Path, seules: str | None, modeles:
 # --------------------------------------------------------------------------- templates
 
 
-@main.group()
+@main.group(subcommand_metavar="COMMANDE [ARGUMENTS]...")
 def templates() -> None:
     """Modèles Word : lister, vérifier, exporter pour les personnaliser, afficher le texte."""
 
@@ -277,12 +293,12 @@ def templates_export(dossier: Path, force: bool) -> None:
 
 
 @templates.command("dump")
-@click.argument("nom")
+@click.argument("nom", metavar="NOM")
 @click.option("--templates", "modeles", type=click.Path(path_type=Path, file_okay=False,
               exists=True), default=None, help="Dossier de modèles personnalisés.")
 @_gere_erreurs
 def templates_dump(nom: str, modeles: Path | None) -> None:
-    """Affiche le texte d'un modèle (ex. « cctp/01_objet ») pour le relire."""
+    """Affiche le texte d'un modèle pour le relire (NOM : par exemple cctp/01_objet)."""
     from .templates_tool import texte_modele
 
     click.echo(texte_modele(nom, modeles))

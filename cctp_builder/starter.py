@@ -88,7 +88,7 @@ marche:
 
 # Critères d'attribution : les pondérations totalisent 100 ; un critère environnemental
 # défini (éléments appréciés) est obligatoire pour les consultations lancées depuis le
-# 21 août 2026 (cctp-builder procedure --help).
+# 21 août 2026 (voir : cctp-builder procedure --amount 75000 --date AAAA-MM-JJ).
 criteres:
   - nom: Valeur technique
     type: technique
