@@ -63,7 +63,7 @@ def _proprietes(projet: Consultation, piece: Piece) -> dict[str, Any]:
 
 def render_piece(projet: Consultation, code: str, *, templates: Path | None = None) -> bytes:
     """Render one piece (« rc », « ae », « ccap », « cctp », « dpgf », « cmt », « aapc »)."""
-    piece = PAR_CODE.get(code)
+    piece = PAR_CODE.get(code.lower())
     if piece is None:
         raise CctpError(f"pièce inconnue « {code} » ; pièces : {', '.join(PAR_CODE)}.")
     contexte = build_context(projet, piece)
@@ -112,7 +112,7 @@ class Kit:
 def render_kit(projet: Consultation, *, pieces: Iterable[str] | None = None,
                templates: Path | None = None, progression: Progression | None = None) -> Kit:
     """Render the chosen pieces (all by default) in memory."""
-    codes = list(pieces) if pieces else [p.code for p in PIECES]
+    codes = [c.lower() for c in pieces] if pieces else [p.code for p in PIECES]
     inconnues = [c for c in codes if c not in PAR_CODE]
     if inconnues:
         raise CctpError(f"pièce(s) inconnue(s) : {', '.join(inconnues)} ; pièces possibles : "

@@ -110,20 +110,22 @@ def _procedure(projet: Consultation, d: Decision, regles: Regles) -> list[Consta
 def _delai(projet: Consultation, d: Decision) -> list[Constat]:
     cal = projet.calendrier
     jours = cal.delai_reponse_jours
+    duree = "d'un jour" if jours == 1 else f"de {jours} jours"
     periode = (f"du {date_fr(cal.date_envoi_publication)} au "
                f"{date_fr(cal.date_limite_remise.date())}")
     if d.delai_minimum_jours is not None and jours < d.delai_minimum_jours:
         return [Constat(
             "calendrier.date_limite_remise",
-            f"le délai de remise des offres est de {jours} jours ({periode}) : en "
+            f"le délai de remise des offres est {duree} ({periode}) : en "
             f"{d.procedure_libelle}, il doit être d'au moins {d.delai_minimum_jours} jours à "
             f"compter de l'envoi de l'avis ({d.references['delai']}).")]
     if d.delai_recommande_jours is not None and jours < d.delai_recommande_jours:
         return [Constat(
             "calendrier.date_limite_remise",
-            f"le délai de remise des offres n'est que de {jours} jours ({periode}) : le code "
-            f"exige un délai raisonnable, sans minimum chiffré en procédure adaptée "
-            f"({d.references['delai']}) ; pour une étude, cctp_builder conseille au moins "
+            f"le délai de remise des offres n'est que {duree} ({periode}) : le code exige un "
+            f"délai raisonnable, sans minimum chiffré en procédure adaptée "
+            f"({d.references['delai'].split(' (')[0]}) ; pour une étude, cctp_builder conseille "
+            f"au moins "
             f"{d.delai_recommande_jours} jours.", "avertissement")]
     return []
 

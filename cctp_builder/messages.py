@@ -101,6 +101,9 @@ def message_pydantic(err: dict[str, Any]) -> Constat:
     elif genre in ("literal_error", "enum"):
         attendu = ctx.get("expected", "")
         message = f"valeur non admise ; valeurs possibles : {attendu}."
+    elif genre in ("decimal_type", "decimal_parsing") and loc and loc[-1] in (
+            "poids", "taux_pourcentage"):
+        message = "un nombre est attendu (ex. 35 ou 12.5), sans le signe %."
     elif genre in _MESSAGES:
         try:
             message = _MESSAGES[genre].format(**ctx)
