@@ -132,8 +132,10 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def manifeste(projet: Consultation, kit: Kit, source: bytes | None) -> bytes:
-    """manifest.json: hashes of the project and of every file, versions; no clock."""
+def manifeste(projet: Consultation, kit: Kit, source: bytes | None,
+              templates: Path | None = None) -> bytes:
+    """manifest.json: hashes of the project, of the custom templates and of every file,
+    versions; no clock."""
     empreinte = _sha256(source) if source is not None else _sha256(
         projet.model_dump_json().encode("utf-8"))
     contenu = {
@@ -145,6 +147,11 @@ def manifeste(projet: Consultation, kit: Kit, source: bytes | None) -> bytes:
         "fichiers": {nom: {"sha256": _sha256(data), "octets": len(data)}
                      for nom, data in sorted(kit.fichiers.items())},
     }
+    if templates is not None:  # a kit built from custom templates says so, with their hashes
+        racine = Path(templates)
+        contenu["modeles_personnalises"] = {
+            p.relative_to(racine).as_posix(): _sha256(p.read_bytes())
+            for p in sorted(racine.rglob("*.docx")) if not p.name.startswith(("~$", "."))}
     return (json.dumps(contenu, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
 
 
@@ -193,7 +200,7 @@ def build_kit(projet: Consultation, out_dir: str | Path, *, pieces: Iterable[str
         lignes = [f"  {nom} : {m}" for nom, ms in restants.items() for m in sorted(set(ms))]
         raise CctpError("--final : des repères « [À compléter » subsistent ; rien n'a été "
                         "écrit.\n" + "\n".join(lignes))
-    kit.fichiers["manifest.json"] = manifeste(projet, kit, source)
+    kit.fichiers["manifest.json"] = manifeste(projet, kit, source, templates)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     cible = out / kit.reference

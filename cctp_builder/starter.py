@@ -34,6 +34,7 @@ acheteur:
     qualite: Maire                       # signataire du marché
     # nom: Prénom Nom
   contact:
+    # nom: Prénom Nom, secrétaire générale
     email: mairie@saint-exemple.fr
     # telephone: 04 92 00 00 00
   # intercommunalite: Communauté de communes …
@@ -46,6 +47,8 @@ operation:
     logements, site retenu, ambitions.
   sites:
     - nom: Le Pré communal
+      # localisation: situation par rapport au bourg, accès, parcelles cadastrales
+      # occupation: prairie, friche, terrain de sport…
       surface_ha: 2.0                    # périmètre opérationnel, en hectares
       # perimetre_etude_ha: 8            # périmètre d'étude, plus large
       statut_foncier: communal           # communal, epf, prive ou mixte
@@ -55,6 +58,11 @@ operation:
   documents_planification:
     - type: plu                          # scot, plu, plui, carte_communale, plh, pnr…
       nom: Plan local d'urbanisme de Saint-Exemple
+  # programme:                          # programme pressenti, s'il est connu
+  #   logements:
+  #     - type: logements locatifs sociaux
+  #       nombre: 8
+  #   equipements: [une placette]
   ecoquartier:
     demarche: reflexion                  # aucune, reflexion, charte_signee, ecoprojet…
     engagements_prioritaires: [1, 6, 19] # numéros des 20 engagements ÉcoQuartier
@@ -115,6 +123,10 @@ calendrier:
   date_limite_remise: {remise}T12:00:00
   # date_limite_questions: AAAA-MM-JJ
   # demarrage_previsionnel: AAAA-MM-JJ
+
+# donnees:
+#   fournies: [plan local d'urbanisme, cadastre numérique]
+#   a_charge_titulaire: [levé topographique]
 
 pilotage:
   copil:

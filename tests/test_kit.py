@@ -271,3 +271,12 @@ def test_templates_export_then_check_is_clean(runner, tmp_path):
     assert res.exit_code == 0, res.output
     res = runner.invoke(main, ["templates", "export", str(tmp_path / "m")])
     assert res.exit_code == 1 and "--force" in res.output
+
+
+def test_manifest_records_custom_templates(runner, tmp_path):
+    runner.invoke(main, ["templates", "export", str(tmp_path / "m")])
+    res = runner.invoke(main, ["build", str(MAPA), "-o", str(tmp_path / "dce"), "--only", "rc",
+                               "--templates", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    manifeste = json.loads((tmp_path / "dce" / "CHV-2026-03" / "manifest.json").read_text())
+    assert "cctp/01_objet.docx" in manifeste["modeles_personnalises"]
