@@ -280,3 +280,23 @@ def test_manifest_records_custom_templates(runner, tmp_path):
     assert res.exit_code == 0, res.output
     manifeste = json.loads((tmp_path / "dce" / "CHV-2026-03" / "manifest.json").read_text())
     assert "cctp/01_objet.docx" in manifeste["modeles_personnalises"]
+
+
+def test_final_succeeds_once_every_marker_is_filled(runner, tmp_path):
+    """The richest data (Chanteverne) plus the tribunal's full address: no marker is left,
+    so --final writes the kit."""
+    import yaml
+
+    from conftest import donnees
+
+    data = donnees(MAPA)
+    data["acheteur"]["tribunal"] = {"nom": "Tribunal administratif de Marseille",
+                                    "adresse": "1 rue de l'Exemple", "code_postal": "13002",
+                                    "ville": "Marseille"}
+    projet = tmp_path / "complet.yaml"
+    projet.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    res = runner.invoke(main, ["validate", str(projet)])
+    assert res.exit_code == 0 and "Repères" not in res.output, res.output
+    res = runner.invoke(main, ["build", str(projet), "-o", str(tmp_path / "dce"), "--final"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "dce" / "CHV-2026-03" / "01-RC.docx").exists()
