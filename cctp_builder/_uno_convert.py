@@ -60,15 +60,15 @@ def _prop(name, value):
     return p
 
 
+OPTIONS_SOFFICE = ("--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
+                   "--nolockcheck")
+"""Options of every headless LibreOffice run (also used by cctp_builder.pdf)."""
+
+
 def _start_soffice(job) -> subprocess.Popen:
     args = [
         job["soffice"],
-        "--headless",
-        "--invisible",
-        "--norestore",
-        "--nologo",
-        "--nodefault",
-        "--nolockcheck",
+        *OPTIONS_SOFFICE,
         "--nofirststartwizard",
         f"-env:UserInstallation={job['profile']}",
         f"--accept=pipe,name={job['pipe']};urp;",

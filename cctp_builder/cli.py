@@ -90,9 +90,8 @@ def validate(fichiers: tuple[Path, ...], en_json: bool) -> None:
     « à compléter » sont listés à part et ne font pas échouer la commande.
     """
     from .errors import ProjetInvalide
-    from .loader import analyser_projet
-
     from .kit import reperes
+    from .loader import analyser_projet
 
     tous: list[Constat] = []
     echec = False

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import typing
 from typing import Any
 
 from pydantic import BaseModel
 
 from .errors import Constat
 from .models import Consultation
+from .models.base import modele_du_champ
 from .resolution import suggestion
 
 _MESSAGES = {
@@ -66,23 +66,10 @@ def _champs(modele: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
-        champ = getattr(cible, "model_fields", {}).get(part)
-        if champ is None:
-            return []
-        cible = _modele_de(champ.annotation)
+        cible = modele_du_champ(cible, part)
         if cible is None:
             return []
     return sorted(getattr(cible, "model_fields", {}))
-
-
-def _modele_de(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        trouve = _modele_de(arg)
-        if trouve is not None:
-            return trouve
-    return None
 
 
 def message_pydantic(err: dict[str, Any]) -> Constat:

@@ -34,7 +34,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from cctp_builder._uno_convert import _kill_group
+from cctp_builder._uno_convert import OPTIONS_SOFFICE, _kill_group
 from cctp_builder.errors import ConversionPdfImpossible
 
 __all__ = ["convertir_en_pdf", "soffice_disponible", "python_uno", "CONSEIL_INSTALLATION"]
@@ -218,12 +218,7 @@ def _par_ligne_de_commande(
     produits = {src: out / f"{entrees[src].stem}.pdf" for src in sources}
     cmd = [
         soffice,
-        "--headless",
-        "--invisible",
-        "--norestore",
-        "--nologo",
-        "--nodefault",
-        "--nolockcheck",
+        *OPTIONS_SOFFICE,
         f"-env:UserInstallation={(work / 'profile').as_uri()}",
         "--convert-to",
         "pdf:writer_pdf_Export",

@@ -50,6 +50,19 @@ def donnees(chemin: Path = RICHE) -> dict[str, Any]:
     return copy.deepcopy(yaml.safe_load(chemin.read_text("utf-8")))
 
 
+def modifier(data: Any, chemin: list | tuple, valeur: Any = None, *,
+             supprimer: bool = False) -> Any:
+    """Set (or delete) the value at ``chemin`` (keys and list indexes) in ``data``."""
+    cible = data
+    for cle in chemin[:-1]:
+        cible = cible[cle]
+    if supprimer:
+        del cible[chemin[-1]]
+    else:
+        cible[chemin[-1]] = valeur
+    return data
+
+
 def ecrire(tmp_path: Path, data: Any, nom: str = "projet.yaml") -> Path:
     chemin = tmp_path / nom
     chemin.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import RICHE, donnees
+from conftest import RICHE, donnees, modifier
 
 from cctp_builder.cli import main
 
@@ -16,16 +16,7 @@ TEXTE = RICHE.read_text("utf-8")
 
 
 def _modifie(chemin: list, valeur=None, supprimer: bool = False):
-    def faire(data):
-        cible = data
-        for cle in chemin[:-1]:
-            cible = cible[cle]
-        if supprimer:
-            del cible[chemin[-1]]
-        else:
-            cible[chemin[-1]] = valeur
-        return data
-    return faire
+    return lambda data: modifier(data, chemin, valeur, supprimer=supprimer)
 
 
 # (name, raw text or bytes or mutation of the rich example, expected fragment of the message)

@@ -8,7 +8,7 @@ import tracemalloc
 
 import pytest
 import yaml
-from conftest import RICHE, donnees
+from conftest import RICHE, donnees, modifier
 
 from cctp_builder.cli import main
 
@@ -20,12 +20,7 @@ def _yaml(data) -> bytes:
 
 
 def _avec(chemin, valeur):
-    data = donnees()
-    cible = data
-    for cle in chemin[:-1]:
-        cible = cible[cle]
-    cible[chemin[-1]] = valeur
-    return _yaml(data)
+    return _yaml(modifier(donnees(), chemin, valeur))
 
 
 def _corpus() -> dict[str, bytes]:

@@ -234,8 +234,9 @@ def test_every_word_piece_converts_in_libreoffice(kits, tmp_path):
 
 
 def test_ccap_last_article_lists_the_derogations_actually_made():
-    from cctp_builder.models import Consultation
     from conftest import donnees
+
+    from cctp_builder.models import Consultation
 
     data = donnees(MAPA)
     data["marche"]["penalites"] = {"regime": "forfaitaire", "montant_journalier": 150}
@@ -286,7 +287,6 @@ def test_final_succeeds_once_every_marker_is_filled(runner, tmp_path):
     """The richest data (Chanteverne) plus the tribunal's full address: no marker is left,
     so --final writes the kit."""
     import yaml
-
     from conftest import donnees
 
     data = donnees(MAPA)

@@ -251,9 +251,10 @@ def test_every_finding_is_french_and_cites_a_reference():
 def test_advance_is_judged_tranche_by_tranche():
     """Two tranches of 45 000 € (90 000 € in all, 8 months): no tranche reaches the advance
     threshold, so refusing the advance is lawful; one tranche above it makes it due."""
+    from conftest import MAPA, donnees
+
     from cctp_builder.legal import check, decision_pour
     from cctp_builder.models import Consultation
-    from conftest import MAPA, donnees
 
     data = donnees(MAPA)
     data["marche"]["avance"] = {"versee": False}

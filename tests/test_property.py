@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from conftest import MAPA, donnees
+from conftest import MAPA, donnees, modifier
 from docxtext import docx_texte, normaliser, xlsx_texte
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
@@ -113,14 +113,7 @@ def test_any_field_mutation_gives_findings_never_a_crash(tmp_path_factory, chemi
     from cctp_builder import ProjetInvalide
     from cctp_builder.loader import analyser_projet
 
-    data = donnees(MAPA)
-    cible = data
-    for cle in chemin[:-1]:
-        cible = cible[cle]
-    if supprimer:
-        del cible[chemin[-1]]
-    else:
-        cible[chemin[-1]] = valeur
+    data = modifier(donnees(MAPA), chemin, valeur, supprimer=supprimer)
     fichier = tmp_path_factory.mktemp("mut") / "p.json"
     fichier.write_text(json.dumps(data, default=str, ensure_ascii=False), "utf-8")
     try:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any, Iterator
 
 import pytest
 import yaml
-from conftest import RICHE, donnees
+from conftest import RICHE, donnees, modifier
 
 from cctp_builder.cli import main
 from cctp_builder.schema import schema
@@ -50,11 +49,7 @@ def test_schema_lists_required_fields():
 
 @pytest.mark.parametrize("chemin", CHAMPS, ids=lambda c: ".".join(map(str, c)))
 def test_removing_a_required_field_is_rejected(runner, tmp_path, chemin):
-    data = copy.deepcopy(donnees(RICHE))
-    cible = data
-    for cle in chemin[:-1]:
-        cible = cible[cle]
-    del cible[chemin[-1]]
+    data = modifier(donnees(RICHE), chemin, supprimer=True)
     fichier = tmp_path / "p.yaml"
     fichier.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
     res = runner.invoke(main, ["validate", str(fichier)])

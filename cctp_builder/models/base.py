@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import typing
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -114,3 +115,21 @@ def _pas_un_nombre(v: Any) -> Any:
 
 Date = Annotated[dt.date, BeforeValidator(_pas_un_nombre)]
 DateHeure = Annotated[dt.datetime, BeforeValidator(_pas_un_nombre)]
+
+
+def modele_de(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model class inside an annotation (``Site``, ``list[Site]``,
+    ``Site | None``…), or None."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        trouve = modele_de(arg)
+        if trouve is not None:
+            return trouve
+    return None
+
+
+def modele_du_champ(classe: type, nom: str) -> type[BaseModel] | None:
+    """The model class of field ``nom`` of ``classe``, or None (not a field, not a model)."""
+    champ = getattr(classe, "model_fields", {}).get(nom)
+    return modele_de(champ.annotation) if champ is not None else None

@@ -38,7 +38,6 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-
 __all__ = ["build_dpgf", "FORMAT_EUROS"]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import typing
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from jinja2 import TemplateSyntaxError, meta, nodes
 from lxml import etree
 
 from ..errors import Constat, ModeleInvalide
+from ..models.base import modele_du_champ
 from .compiler import _relink, alias_styles, body_of, clean_body, inner_xml, patch
 from .diagnostics import message_fr
 from .environment import shared_environment
@@ -205,28 +205,11 @@ def _attributs_douteux(ast: nodes.Template,
                                    f"pas (champs de « {'.'.join([cible.name, *chaine[:i]])} » : "
                                    f"{', '.join(connus)})"))
                 break
-            classe = _classe_du_champ(classe, attr)
+            classe = modele_du_champ(classe, attr)
     uniques: dict[str, tuple[str, str]] = {}
     for chaine_, message in out:  # a.b.c and its inner a.b give the same message once
         uniques.setdefault(message, (chaine_, message))
     return list(uniques.values())
-
-
-def _classe_du_champ(classe: type, attr: str) -> type | None:
-    champ = getattr(classe, "model_fields", {}).get(attr)
-    if champ is None:
-        return None
-    return _modele(champ.annotation)
-
-
-def _modele(annotation: object) -> type | None:
-    if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
-        return annotation
-    for arg in typing.get_args(annotation):
-        trouve = _modele(arg)
-        if trouve is not None:
-            return trouve
-    return None
 
 
 def _assigned(ast: nodes.Template) -> set[str]:
