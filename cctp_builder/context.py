@@ -112,7 +112,7 @@ def build_context(projet: Consultation, piece: Piece | None = None) -> dict[str,
     regles = Regles.charger()
     le = projet.calendrier.date_envoi_publication
     res = resoudre(projet)
-    decision = decision_pour(projet)
+    decision = decision_pour(projet, regles, res)
     tranches = res.tranches
     return {
         "acheteur": projet.acheteur,

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from .errors import Constat, ProjetInvalide
 from .models import Consultation
-from .resolution import resoudre
+from .resolution import Resolution, resoudre
 from .rules import (
     LIBELLES_PROCEDURE,
     PROCEDURES,
@@ -31,7 +31,8 @@ _ENVIRONNEMENT = re.compile(
     r"bas[- ]carbone|durabilit|déchets|dechets|émission|emission", re.IGNORECASE)
 
 
-def decision_pour(projet: Consultation, regles: Regles | None = None) -> Decision:
+def decision_pour(projet: Consultation, regles: Regles | None = None,
+                  resolution: Resolution | None = None) -> Decision:
     """The decision for a project: estimated value of all tranches, date of sending, duration.
 
     The procedure declared in ``marche.procedure`` is honoured when the rules allow it (a more
@@ -53,19 +54,21 @@ def decision_pour(projet: Consultation, regles: Regles | None = None) -> Decisio
                       projet.marche.duree_mois, depot_electronique=True,
                       procedure=projet.marche.procedure, regles=regles)
     if len(projet.tranches) > 1:
-        decision = _avance_par_tranche(projet, decision, regles or Regles.charger())
+        decision = _avance_par_tranche(projet, decision, regles or Regles.charger(),
+                                       resolution or resoudre(projet))
     return decision
 
 
 _SEMAINES_PAR_MOIS = Decimal("4.345")
 
 
-def _avance_par_tranche(projet: Consultation, d: Decision, regles: Regles) -> Decision:
+def _avance_par_tranche(projet: Consultation, d: Decision, regles: Regles,
+                        res: Resolution) -> Decision:
     """In a marché à tranches the advance is due tranche by tranche: amount of the tranche
     above the threshold and its own execution longer than the duration set by the rules."""
     le = projet.calendrier.date_envoi_publication
     dues = tuple(
-        t.code for t in resoudre(projet).tranches
+        t.code for t in res.tranches
         if t.montant_estime_ht is not None and t.montant_estime_ht > d.seuil_avance_montant
         and Decimal(t.duree_semaines) / _SEMAINES_PAR_MOIS > d.seuil_avance_duree_mois)
     reference = regles.reference("avance_marche_a_tranches", le)

@@ -165,10 +165,10 @@ def a_completer(p: Consultation) -> list[Constat]:
     return out
 
 
-def _legal(p: Consultation) -> list[Constat]:
+def _legal(p: Consultation, res: Resolution) -> list[Constat]:
     from . import legal  # the rules layer; imported lazily to keep the model layer pure
 
-    return legal.check(p, legal.decision_pour(p))
+    return legal.check(p, legal.decision_pour(p, resolution=res))
 
 
 VERIFICATIONS: list[Verification] = [_criteres, _calendrier, _tranches, _marche]
@@ -183,6 +183,6 @@ def valider(projet: Consultation) -> list[Constat]:
     for verif in VERIFICATIONS:
         constats.extend(verif(projet))
     if not [c for c in constats if c.gravite == "erreur"]:
-        constats.extend(_legal(projet))
+        constats.extend(_legal(projet, res))
     constats.extend(a_completer(projet))
     return constats
