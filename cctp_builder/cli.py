@@ -199,7 +199,7 @@ def procedure(montant: Decimal, le: Any, mois: float | None, en_json: bool) -> N
     environnemental, pondération et données essentielles, chacun avec sa référence ;
     en fin de sortie, les règles encore à vérifier sur Légifrance.
     """
-    from .rules import decide, format_decision
+    from .decision import decide, format_decision
 
     jour = le.date() if le is not None else date.today()
     decision = decide(montant, jour, mois)

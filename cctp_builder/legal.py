@@ -1,6 +1,6 @@
 """Legal checks of a project against the rules: procedure, delays, criteria, advance.
 
-``decision_pour(projet)`` computes the :class:`~cctp_builder.rules.Decision` of a project;
+``decision_pour(projet)`` computes the :class:`~cctp_builder.decision.Decision` of a project;
 ``check(projet, decision)`` lists what the project does that the rules forbid (« erreur ») or
 advise against (« avertissement »), each finding citing its legal reference.
 """
@@ -11,18 +11,12 @@ import re
 from dataclasses import replace
 from decimal import Decimal
 
+from .decision import Decision, decide
 from .errors import Constat, ProjetInvalide
+from .francais import date_fr, montant_fr
 from .models import Consultation
 from .resolution import Resolution, resoudre
-from .rules import (
-    LIBELLES_PROCEDURE,
-    PROCEDURES,
-    Decision,
-    Regles,
-    date_fr,
-    decide,
-    montant_fr,
-)
+from .rules import LIBELLES_PROCEDURE, PROCEDURES, Regles
 
 __all__ = ["check", "decision_pour"]
 

@@ -21,22 +21,18 @@ from typing import Any, Literal
 import yaml
 
 from .errors import CctpError, RegleIntrouvable
-from .francais import date_fr, montant_fr
+from .francais import date_fr
 
 __all__ = [
     "LIBELLES_PROCEDURE",
     "PROCEDURES",
-    "Decision",
     "Procedure",
     "Publicite",
     "Regle",
     "Regles",
     "ReglesInvalides",
     "Tribunal",
-    "date_fr",
-    "decide",
-    "format_decision",
-    "montant_fr",
+    "jour",
 ]
 
 Procedure = Literal["dispense", "mapa", "appel_offres_ouvert"]
@@ -75,7 +71,7 @@ class Regle:
     note: str | None = None
 
     def en_vigueur(self, le: dt.date) -> bool:
-        le = _jour(le)
+        le = jour(le)
         return (self.en_vigueur_du is None or self.en_vigueur_du <= le) and (
             self.au is None or le <= self.au)
 
@@ -125,7 +121,8 @@ _DEPARTEMENT = re.compile(r"^(\d{2}|2[AB]|97\d)$")
 _ID_TRIBUNAUX = "tribunaux_administratifs"
 
 
-def _jour(le: dt.date) -> dt.date:
+def jour(le: dt.date) -> dt.date:
+    """The calendar day of a date or datetime (TypeError for anything else)."""
     if isinstance(le, dt.datetime):
         return le.date()
     if not isinstance(le, dt.date):
@@ -309,7 +306,7 @@ class Regles:
         return tuple(self._par_id)
 
     def get(self, id: str, le: dt.date) -> Regle:
-        le = _jour(le)
+        le = jour(le)
         candidates = self._par_id.get(id)
         if not candidates:
             raise RegleIntrouvable(f"Aucune règle « {id} » dans les données réglementaires "
@@ -354,8 +351,3 @@ def _regles_du_paquet() -> Regles:
     ressource = files("cctp_builder") / "data" / "regles.yaml"
     return Regles.depuis_texte(ressource.read_text(encoding="utf-8"),
                                origine="cctp_builder/data/regles.yaml")
-
-
-# The decision built from these rules lives in ``decision.py``; re-exported here so that
-# ``from cctp_builder.rules import decide`` keeps working.
-from .decision import Decision, decide, format_decision  # noqa: E402

@@ -15,8 +15,9 @@ import pytest
 import yaml
 
 from cctp_builder import decision
+from cctp_builder.decision import decide, format_decision
 from cctp_builder.errors import CctpError, RegleIntrouvable
-from cctp_builder.rules import Regles, ReglesInvalides, decide, format_decision
+from cctp_builder.rules import Regles, ReglesInvalides
 
 ROOT = Path(__file__).resolve().parents[1]
 D = dt.date

@@ -37,7 +37,7 @@ class Span:
     italic: bool = False
 
 
-def _tokens(line: str) -> list[tuple[bool, str]]:
+def tokens(line: str) -> list[tuple[bool, str]]:
     """Split ``line`` into (is_jinja_tag, text) pieces."""
     out: list[tuple[bool, str]] = []
     pos = 0
@@ -58,7 +58,7 @@ def parse_inline(line: str) -> list[Span]:
     """``**gras**`` and ``*italique*`` outside jinja tags; ``\\*`` is a literal star."""
     tags: list[str] = []
     protected = []
-    for is_tag, text in _tokens(line):
+    for is_tag, text in tokens(line):
         if is_tag:
             protected.append(f"{_SENTINEL}{len(tags)}{_SENTINEL}")
             tags.append(text)
@@ -152,7 +152,7 @@ def _split_cells(line: str, lineno: int) -> list[str]:
     if body.endswith("|") and not body.endswith("\\|"):
         body = body[:-1]
     cells, current = [], []
-    for is_tag, text in _tokens(body):
+    for is_tag, text in tokens(body):
         if is_tag:
             current.append(text)
             continue
