@@ -39,8 +39,8 @@ sys.path.insert(0, str(RACINE))
 
 from cctp_builder import load_project  # noqa: E402
 from cctp_builder.context import build_context  # noqa: E402
-from cctp_builder.kit import plan_piece, render_kit  # noqa: E402
-from cctp_builder.pieces import PIECES  # noqa: E402
+from cctp_builder.kit import render_kit  # noqa: E402
+from cctp_builder.pieces import PIECES, plan_piece  # noqa: E402
 from cctp_builder.render import FILTERS, TemplateSet  # noqa: E402
 
 EXEMPLE = RACINE / "examples" / "valmoirac-quartier-des-aires.yaml"

@@ -23,7 +23,7 @@ from .models import (
     Pilotage,
     SousCritere,
 )
-from .pieces import PIECES, Piece
+from .models.pieces import PIECES, Piece
 from .resolution import resoudre
 from .rules import Regles, Tribunal
 
