@@ -20,6 +20,7 @@ from jinja2 import Undefined
 from num2words import num2words
 
 from .. import francais
+from ..errors import CctpError
 
 LOCALE = Locale.parse("fr_FR")
 NBSP = "\u00a0"
@@ -27,7 +28,7 @@ NNBSP = "\u202f"
 MARQUEUR = "À compléter"
 
 
-class FiltreInvalide(ValueError):
+class FiltreInvalide(CctpError, ValueError):
     """A filter received a value it cannot format (French message)."""
 
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
+from ..errors import CctpError
 from . import house
 from .package import write_zip
 
@@ -22,7 +23,7 @@ _NUMBERED = re.compile(r"^\d+\.\s+")
 _TR_TAG = re.compile(r"^\{%\s*tr\s.*%\}$")
 
 
-class MarkupError(ValueError):
+class MarkupError(CctpError, ValueError):
     """A line of a markup source cannot be converted (French message, with its line)."""
 
     def __init__(self, message: str, ligne: int) -> None:
