@@ -26,3 +26,18 @@ def test_chaque_exception_du_paquet_est_une_cctperror() -> None:
             "cctp_builder.render.filters.FiltreInvalide"} <= set(trouvees)
     hors_famille = sorted(n for n, c in trouvees.items() if not issubclass(c, CctpError))
     assert hors_famille == []
+
+
+def test_import_du_paquet_ne_charge_ni_le_rendu_ni_pydantic() -> None:
+    """``import cctp_builder`` (and ``--version``) stay cheap: public names load on first use."""
+    import subprocess
+    import sys
+
+    code = ("import sys, cctp_builder; lourds = [m for m in ('pydantic', 'jinja2', 'lxml', "
+            "'docxtpl', 'openpyxl', 'babel', 'cctp_builder.kit') if m in sys.modules]; "
+            "print(lourds); assert cctp_builder.load_project.__name__ == 'load_project'")
+    sortie = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout
+    assert sortie.strip() == "[]"
+    assert sorted(cctp_builder.__all__) == sorted(set(cctp_builder.__all__))
+    assert all(hasattr(cctp_builder, nom) for nom in cctp_builder.__all__)
