@@ -73,4 +73,5 @@ def __getattr__(nom: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    """The public names and the module's dunders (not the helpers imported above)."""
+    return sorted(set(__all__) | {n for n in globals() if n.startswith("__")})

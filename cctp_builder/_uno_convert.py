@@ -110,11 +110,13 @@ def _connect(job, proc: subprocess.Popen):
         code = proc.poll()
         if code is not None and code != 81:  # 81: oosplash restarts soffice after first start
             raise RuntimeError(
-                f"LibreOffice s'est arrêté au démarrage (code {code}) avant d'accepter la connexion."
+                f"LibreOffice s'est arrêté au démarrage (code {code}) avant d'accepter "
+                "la connexion."
             )
         if time.monotonic() >= deadline:
             raise RuntimeError(
-                f"LibreOffice n'a pas accepté la connexion UNO en {job.get('connect_timeout', 60)} s."
+                "LibreOffice n'a pas accepté la connexion UNO en "
+                f"{job.get('connect_timeout', 60)} s."
             )
         time.sleep(delay)
         delay = min(delay * 1.5, 0.1)
