@@ -181,11 +181,11 @@ def _group_alive(pgid: int) -> bool:
     gets to it: ``killpg(pgid, 0)`` would report those as alive.
     """
     if os.path.isdir("/proc"):
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
+        with os.scandir("/proc") as entrees:  # an early return must still close it
+            pids = [e.name for e in entrees if e.name.isdigit()]
+        for pid in pids:
             try:
-                with open(f"/proc/{entry.name}/stat", "rb") as f:
+                with open(f"/proc/{pid}/stat", "rb") as f:
                     stat = f.read()
             except OSError:
                 continue

@@ -295,14 +295,16 @@ def _tuer_orphelins(marqueur: str) -> None:
     if not os.path.isdir("/proc"):
         return
     cle = marqueur.encode()
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+    with os.scandir("/proc") as entrees:  # closed even when a process vanishes mid-walk
+        pids = [int(e.name) for e in entrees if e.name.isdigit()]
+    for pid in pids:
+        if pid == os.getpid():
             continue
         try:
-            with open(f"/proc/{entry.name}/cmdline", "rb") as f:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
                 if cle not in f.read():
                     continue
-            os.kill(int(entry.name), signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)
         except (OSError, ValueError):
             continue
 
