@@ -48,11 +48,10 @@ def construire_un(fichier: str, options: Options) -> Issue:
     from .loader import load_project
 
     try:
-        projet = load_project(fichier)
-        source = Path(fichier).read_bytes()
+        projet = load_project(fichier)  # read once: the manifest hashes the validated bytes
         chemins = build_kit(projet, options.sortie, pieces=options.pieces,
                             templates=options.templates, final=options.final, force=options.force,
-                            zip=options.zip, pdf=options.pdf, source=source)
+                            zip=options.zip, pdf=options.pdf)
     except CctpError as exc:
         return Issue(fichier, False, str(exc))
     except Exception as exc:  # noqa: BLE001 - one bad file never stops the others

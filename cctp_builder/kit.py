@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from ._version import __version__
+from .analysis import AnalyseProjet, analyse_de
 from .context import build_context
-from .errors import CctpError, SortieExistante
+from .errors import CctpError, ProjetInvalide, SortieExistante
 from .models import Consultation
 from .pieces import PAR_CODE, PIECES, Piece, plan_piece
 from .render import TemplateSet, render_docx
@@ -45,13 +46,22 @@ def _proprietes(projet: Consultation, piece: Piece) -> dict[str, Any]:
     }
 
 
-def render_piece(projet: Consultation, code: str, *, templates: Path | None = None) -> bytes:
+def _modele(analyse: AnalyseProjet) -> Consultation:
+    if analyse.projet is None:
+        raise ProjetInvalide(constats=analyse.resultat.constats,
+                             fichier=analyse.source.nom if analyse.source else None)
+    return analyse.projet
+
+
+def render_piece(projet: Consultation | AnalyseProjet, code: str, *,
+                 templates: Path | None = None) -> bytes:
     """Render one piece (« rc », « ae », « ccap », « cctp », « dpgf », « cmt », « aapc »)."""
     piece = PAR_CODE.get(code.lower())
     if piece is None:
         raise CctpError(f"pièce inconnue « {code} » ; pièces : {', '.join(PAR_CODE)}.")
-    contexte = build_context(projet, piece)
-    return _rendre(projet, piece, contexte, TemplateSet.get(templates))
+    analyse = analyse_de(projet)
+    contexte = build_context(analyse, piece)
+    return _rendre(_modele(analyse), piece, contexte, TemplateSet.get(templates))
 
 
 def _rendre(projet: Consultation, piece: Piece, contexte: dict[str, Any], ts: TemplateSet) -> bytes:
@@ -75,7 +85,8 @@ def marqueurs(data: bytes) -> list[str]:
     return re.findall(r"\[À compléter[^\]]*\]", texte)
 
 
-def reperes(projet: Consultation, *, templates: Path | None = None) -> dict[str, list[str]]:
+def reperes(projet: Consultation | AnalyseProjet, *,
+            templates: Path | None = None) -> dict[str, list[str]]:
     """The « [À compléter : …] » markers each piece would carry, distinct, in order."""
     kit = render_kit(projet, templates=templates)
     return {nom: list(dict.fromkeys(m)) for nom, m in kit.a_completer().items()}
@@ -93,22 +104,24 @@ class Kit:
                 if nom.endswith(".docx") and (m := marqueurs(data))}
 
 
-def render_kit(projet: Consultation, *, pieces: Iterable[str] | None = None,
+def render_kit(projet: Consultation | AnalyseProjet, *, pieces: Iterable[str] | None = None,
                templates: Path | None = None, progression: Progression | None = None) -> Kit:
-    """Render the chosen pieces (all by default) in memory."""
+    """Render the chosen pieces (all by default) in memory, from the project's analysis."""
     codes = [c.lower() for c in pieces] if pieces else [p.code for p in PIECES]
     inconnues = [c for c in codes if c not in PAR_CODE]
     if inconnues:
         raise CctpError(f"pièce(s) inconnue(s) : {', '.join(inconnues)} ; pièces possibles : "
                         f"{', '.join(PAR_CODE)}.")
     ts = TemplateSet.get(templates)
-    contexte = build_context(projet)
-    kit = Kit(projet.marche.reference)
+    analyse = analyse_de(projet)
+    modele = _modele(analyse)
+    contexte = build_context(analyse)
+    kit = Kit(modele.marche.reference)
     for piece in PIECES:
         if piece.code in codes:
             if progression:
                 progression(piece.fichier)
-            kit.fichiers[piece.fichier] = _rendre(projet, piece, contexte, ts)
+            kit.fichiers[piece.fichier] = _rendre(modele, piece, contexte, ts)
     return kit
 
 
@@ -170,7 +183,8 @@ def _remplacer_dossier(tmp: Path, cible: Path, force: bool) -> None:
         os.replace(tmp, cible)
 
 
-def build_kit(projet: Consultation, out_dir: str | Path, *, pieces: Iterable[str] | None = None,
+def build_kit(projet: Consultation | AnalyseProjet, out_dir: str | Path, *,
+              pieces: Iterable[str] | None = None,
               templates: Path | None = None, final: bool = False, force: bool = False,
               zip: bool = False, pdf: bool = False, source: bytes | None = None,
               progression: Progression | None = None) -> list[Path]:
@@ -179,7 +193,11 @@ def build_kit(projet: Consultation, out_dir: str | Path, *, pieces: Iterable[str
     All or nothing: pieces are rendered in memory, written in a temporary folder beside the
     target and moved into place; any failure leaves neither a half folder nor a half zip.
     """
-    kit = render_kit(projet, pieces=pieces, templates=templates, progression=progression)
+    analyse = analyse_de(projet)
+    if source is None and analyse.source is not None:
+        source = analyse.source.octets  # the very bytes that were validated, read once
+    projet = _modele(analyse)
+    kit = render_kit(analyse, pieces=pieces, templates=templates, progression=progression)
     if final and (restants := kit.a_completer()):
         lignes = [f"  {nom} : {m}" for nom, ms in restants.items() for m in sorted(set(ms))]
         raise CctpError("--final : des repères « [À compléter » subsistent ; rien n'a été "

@@ -14,10 +14,10 @@ from typing import Any, cast
 import yaml
 from pydantic import ValidationError
 
+from .analysis import AnalyseProjet, Source, analyser
 from .errors import Constat, ProjetInvalide, Resultat
 from .messages import message_pydantic
 from .models import Consultation
-from .validation import valider
 
 TAILLE_MAX = 2 * 1024 * 1024
 NOEUDS_MAX = 50_000
@@ -65,7 +65,8 @@ def _echec(fichier: str, message: str, ligne: int | None = None, colonne: int | 
     return ProjetInvalide(str(c), constats=[c], fichier=fichier)
 
 
-def _lire_texte(chemin: Path) -> str:
+def _lire(chemin: Path) -> tuple[bytes, str]:
+    """The file's bytes (read once) and their text, or a located French error."""
     nom = str(chemin)
     try:
         taille = chemin.stat().st_size
@@ -92,7 +93,7 @@ def _lire_texte(chemin: Path) -> str:
                      f"0x{brut[exc.start]:02x}). Enregistrez-le en UTF-8.", ligne) from None
     if not texte.strip():
         raise _echec(nom, "le fichier est vide.")
-    return texte
+    return brut, texte
 
 
 def _positions(noeud: yaml.Node) -> dict[tuple[str, ...], Position]:
@@ -140,12 +141,41 @@ def _cles_dupliquees(noeud: yaml.Node) -> Iterator[tuple[str, yaml.Node]]:
             pile.extend(n.value)
 
 
+def _json(texte: str, nom: str) -> Any:
+    """The values of a JSON file, parsed as JSON (``1e5`` is a number, not YAML 1.1's
+    string); a key given twice is refused, as in YAML."""
+
+    def sans_doublon(paires: list[tuple[str, Any]]) -> dict[str, Any]:
+        vues: dict[str, Any] = {}
+        for cle, valeur in paires:
+            if cle in vues:
+                raise _echec(nom, f"la clé « {cle} » figure deux fois au même niveau.")
+            vues[cle] = valeur
+        return vues
+
+    try:
+        return json.loads(texte, object_pairs_hook=sans_doublon)
+    except json.JSONDecodeError as exc:
+        raise _echec(nom, f"JSON invalide : {exc.msg}.", exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise _echec(nom, "fichier refusé : imbrication trop profonde.") from None
+
+
 def _analyser(texte: str, nom: str) -> tuple[Any, dict[tuple[str, ...], Position]]:
     if nom.lower().endswith(".json"):
-        try:
-            json.loads(texte)
-        except json.JSONDecodeError as exc:
-            raise _echec(nom, f"JSON invalide : {exc.msg}.", exc.lineno, exc.colno) from None
+        donnees = _json(texte, nom)
+        try:  # JSON is (nearly) YAML: its node tree gives the lines and columns
+            _, positions = _analyser_yaml(texte, nom)
+        except ProjetInvalide:
+            positions = {}
+        if not isinstance(donnees, dict):
+            raise _echec(nom, "le fichier doit décrire un objet (clés « acheteur », "
+                         "« operation », « marche »…).", 1, 1)
+        return donnees, positions
+    return _analyser_yaml(texte, nom)
+
+
+def _analyser_yaml(texte: str, nom: str) -> tuple[Any, dict[tuple[str, ...], Position]]:
     lecteur = None
     try:
         _examiner_evenements(texte)
@@ -194,25 +224,45 @@ def situer(constats: list[Constat], fichier: str,
     return out
 
 
+def analyser_fichier(chemin: str | Path) -> AnalyseProjet:
+    """Read a project file once, validate it, resolve, decide and check it once: the
+    immutable analysis every later step reads (see :mod:`cctp_builder.analysis`).
+
+    Raises ``ProjetInvalide`` only when the file cannot be read or parsed at all; otherwise
+    the findings are in ``resultat`` (and ``projet`` is None when the model does not validate).
+    """
+    chemin = Path(chemin)
+    nom = str(chemin)
+    octets, texte = _lire(chemin)
+    donnees, positions = _analyser(texte, nom)
+    source = Source(nom, octets)
+    try:
+        projet = Consultation.model_validate(donnees)
+    except ValidationError as exc:
+        constats = [message_pydantic(err) for err in exc.errors(include_url=False)]
+        return AnalyseProjet(projet=None, resultat=Resultat(situer(constats, nom, positions)),
+                             source=source)
+    return analyser(projet, source=source,
+                    situer=lambda constats: situer(constats, nom, positions))
+
+
 def analyser_projet(chemin: str | Path) -> tuple[Consultation | None, Resultat]:
     """Read, validate and check a project file; return the model (None if invalid) and findings.
 
     Raises ``ProjetInvalide`` only when the file cannot be read or parsed at all.
     """
-    chemin = Path(chemin)
-    nom = str(chemin)
-    donnees, positions = _analyser(_lire_texte(chemin), nom)
-    try:
-        projet = Consultation.model_validate(donnees)
-    except ValidationError as exc:
-        constats = [message_pydantic(err) for err in exc.errors(include_url=False)]
-        return None, Resultat(situer(constats, nom, positions))
-    return projet, Resultat(situer(valider(projet), nom, positions))
+    analyse = analyser_fichier(chemin)
+    return analyse.projet, analyse.resultat
 
 
 def load_project(chemin: str | Path) -> Consultation:
-    """Load and validate a project file; raise ``ProjetInvalide`` (French) on any error."""
-    projet, resultat = analyser_projet(chemin)
-    if projet is None or resultat.erreurs:
-        raise ProjetInvalide(constats=resultat.constats, fichier=str(chemin))
-    return projet
+    """Load and validate a project file; raise ``ProjetInvalide`` (French) on any error.
+
+    The file is read once: its analysis (bytes and hash, resolution, decision, findings) stays
+    reachable from the returned model (``analysis.analyse_de``), so ``build_kit`` neither
+    resolves nor decides again, and its manifest hashes the bytes that were validated.
+    """
+    analyse = analyser_fichier(chemin)
+    if analyse.projet is None or not analyse.resultat.valide:
+        raise ProjetInvalide(constats=analyse.resultat.constats, fichier=str(chemin))
+    return analyse.projet
