@@ -13,13 +13,16 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import _click_fr
 from ._version import __version__
 from .errors import CctpError, Constat, Resultat
+
+if TYPE_CHECKING:
+    from .batch import Bilan
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -242,9 +245,37 @@ def build(fichiers: tuple[Path, ...], sortie: Path, seules: str | None, modeles:
     options = Options(sortie=sortie, pieces=tuple(s.strip() for s in seules.split(","))
                       if seules else None, templates=modeles, final=final, force=force,
                       zip=en_zip, pdf=pdf)
-    bilan = construire_lot(list(fichiers), options, jobs=jobs, echo=click.echo,
-                           terminal=sys.stderr.isatty())
-    sys.exit(0 if bilan.reussis == len(fichiers) else 1)
+    seul = len(fichiers) == 1
+    if not sys.stderr.isatty():
+        bilan = construire_lot(list(fichiers), options, jobs=jobs)
+    elif seul:
+        suite = " et conversion PDF (LibreOffice)" if pdf else ""
+        click.echo(f"Construction du kit de {fichiers[0]}{suite}…", err=True)
+        bilan = construire_lot(list(fichiers), options, jobs=jobs)
+    else:
+        with click.progressbar(length=len(fichiers), label="Construction des kits",
+                               show_pos=True, file=sys.stderr) as barre:
+            bilan = construire_lot(list(fichiers), options, jobs=jobs,
+                                   progression=lambda _issue: barre.update(1))
+    _afficher_bilan(bilan, seul)
+    sys.exit(0 if not bilan.echecs else 1)
+
+
+def _afficher_bilan(bilan: Bilan, seul: bool) -> None:
+    """Written paths of a single kit; each failure with its French message; a summary line."""
+    for issue in bilan.issues:
+        if seul and issue.reussi:
+            click.echo(f"Kit écrit : {issue.message}")
+            for chemin in issue.chemins:
+                click.echo(f"  {chemin}")
+        elif seul:
+            click.echo(issue.message, err=True)
+        elif not issue.reussi:
+            click.echo(f"\n{issue.fichier} : échec\n  {issue.message}", err=True)
+    if not seul:
+        n = len(bilan.issues)
+        click.echo(f"{bilan.reussis} kit(s) construit(s), {len(bilan.echecs)} échec(s) sur {n} "
+                   "fichier(s).")
 
 
 # --------------------------------------------------------------------------- templates

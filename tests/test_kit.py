@@ -300,3 +300,21 @@ def test_final_succeeds_once_every_marker_is_filled(runner, tmp_path):
     res = runner.invoke(main, ["build", str(projet), "-o", str(tmp_path / "dce"), "--final"])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "dce" / "CHV-2026-03" / "01-RC.docx").exists()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_batch_api_returns_outcomes_and_prints_nothing(tmp_path, capsys, jobs):
+    """``construire_lot`` (library) returns every outcome in the order given and never
+    prints: no ``echo`` argument left to crash on a failed build."""
+    from cctp_builder.batch import Options, construire_lot
+
+    mauvais = tmp_path / "mauvais.yaml"
+    mauvais.write_text("acheteur: [\n", "utf-8")
+    vus = []
+    bilan = construire_lot([mauvais, MAPA], Options(sortie=tmp_path / "dce"), jobs=jobs,
+                           progression=vus.append)
+    assert [i.fichier for i in bilan.issues] == [str(mauvais), str(MAPA)]
+    assert [i.reussi for i in bilan.issues] == [False, True]
+    assert "YAML" in bilan.issues[0].message and bilan.echecs == [bilan.issues[0]]
+    assert sorted(i.fichier for i in vus) == sorted([str(mauvais), str(MAPA)])
+    assert capsys.readouterr() == ("", "")
