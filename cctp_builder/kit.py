@@ -87,8 +87,10 @@ def marqueurs(data: bytes) -> list[str]:
 
 def reperes(projet: Consultation | AnalyseProjet, *,
             templates: Path | None = None) -> dict[str, list[str]]:
-    """The « [À compléter : …] » markers each piece would carry, distinct, in order."""
-    kit = render_kit(projet, templates=templates)
+    """The « [À compléter : …] » markers each Word piece would carry, distinct, in order
+    (the DPGF carries none: it is not rendered, nor openpyxl imported)."""
+    word = [p.code for p in PIECES if p.extension == "docx"]
+    kit = render_kit(projet, pieces=word, templates=templates)
     return {nom: list(dict.fromkeys(m)) for nom, m in kit.a_completer().items()}
 
 

@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from docxtpl import DocxTemplate
 from jinja2 import Template
 from lxml import etree
 
@@ -60,6 +59,8 @@ def patch(xml: str) -> str:
     and one paragraph (or block tag) a line, so that jinja line numbers point at a
     paragraph. ``render_body`` removes these newlines: in the output a newline followed
     by "<" can only come from here, since values are escaped."""
+    from docxtpl import DocxTemplate  # only on a cache miss: it imports python-docx
+
     xml = DocxTemplate.patch_xml(None, xml)
     xml = _IN_TAG.sub(lambda m: m.group(0).replace("&amp;", "&").replace("&quot;", '"')
                       .replace("&apos;", "'"), xml)

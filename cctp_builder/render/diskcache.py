@@ -16,15 +16,18 @@ import os
 import pickle
 import sys
 import tempfile
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import docxtpl
 import jinja2
 
 from .._version import __version__
 
-_VERSIONS = f"{__version__}|{jinja2.__version__}|{docxtpl.__version__}|{sys.version_info[:2]}"
+# docxtpl's version from its metadata: importing it would import python-docx (a tenth of the
+# start-up) when every fragment comes from this cache.
+_VERSIONS = (f"{__version__}|{jinja2.__version__}|{metadata.version('docxtpl')}|"
+             f"{sys.version_info[:2]}")
 
 
 def dossier_cache() -> Path | None:

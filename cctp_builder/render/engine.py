@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from docxtpl import DocxTemplate
 from lxml import etree
 
 from ..errors import ModeleInvalide
@@ -278,6 +277,8 @@ def render_docx(ts: TemplateSet, fragments: Sequence[tuple[str, Mapping[str, Any
     facts = Facts(headings=base.headings, numbered=base.numbered,
                   next_num_id=max(base.max_num_id + 1, 100))
     if any(f.has_tc for f, _ in rendered):
+        from docxtpl import DocxTemplate  # rare (merged table cells): it imports python-docx
+
         root = DocxTemplate.fix_tables(None, etree.tostring(root))
         outcome = postprocess(root, facts, body)
         outcome.modified = True
