@@ -23,6 +23,7 @@ from .errors import CctpError, ProjetInvalide, SortieExistante
 from .models import Consultation
 from .pieces import PAR_CODE, PIECES, Piece, plan_piece
 from .render import TemplateSet, render_docx
+from .render.package import write_zip
 from .rules import Regles
 
 MARQUEUR = "[À compléter"
@@ -156,16 +157,8 @@ def manifeste(projet: Consultation, kit: Kit, source: bytes | None,
 
 def zip_kit(fichiers: dict[str, bytes], racine: str,
             date_time: tuple[int, int, int, int, int, int]) -> bytes:
-    """A deterministic zip of the kit (sorted names, fixed timestamps and permissions)."""
-    tampon = io.BytesIO()
-    with zipfile.ZipFile(tampon, "w", zipfile.ZIP_DEFLATED) as z:
-        for nom in sorted(fichiers):
-            info = zipfile.ZipInfo(f"{racine}/{nom}", date_time=date_time)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            info.create_system = 3
-            z.writestr(info, fichiers[nom])
-    return tampon.getvalue()
+    """The kit's archive: ``racine/<fichier>`` members, by the one deterministic zip writer."""
+    return write_zip([(f"{racine}/{nom}", data) for nom, data in fichiers.items()], date_time)
 
 
 def _remplacer_dossier(tmp: Path, cible: Path, force: bool) -> None:

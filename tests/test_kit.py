@@ -318,3 +318,20 @@ def test_batch_api_returns_outcomes_and_prints_nothing(tmp_path, capsys, jobs):
     assert "YAML" in bilan.issues[0].message and bilan.echecs == [bilan.issues[0]]
     assert sorted(i.fichier for i in vus) == sorted([str(mauvais), str(MAPA)])
     assert capsys.readouterr() == ("", "")
+
+
+def test_one_zip_writer_for_the_kit_the_dpgf_and_the_word_pieces(tmp_path):
+    """The kit's archive, the DPGF and the Word pieces come from the one deterministic
+    writer (render.package.write_zip): names sorted, the consultation date on every member,
+    no owner permissions recorded (an extracted kit follows the reader's umask)."""
+    projet = load_project(MAPA)
+    chemins = build_kit(projet, tmp_path, zip=True)
+    d = projet.calendrier.date_envoi_publication
+    archives = [p.read_bytes() for p in chemins if p.suffix in (".zip", ".xlsx", ".docx")]
+    assert {p.suffix for p in chemins} >= {".zip", ".xlsx", ".docx"}
+    for data in archives:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = z.infolist()
+        assert [i.filename for i in infos] == sorted(i.filename for i in infos)
+        assert {(i.date_time[:3], i.create_system, i.external_attr) for i in infos} == {
+            ((d.year, d.month, d.day), 0, 0)}

@@ -38,6 +38,8 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from ..render.package import write_zip
+
 __all__ = ["build_dpgf", "FORMAT_EUROS"]
 
 
@@ -496,15 +498,7 @@ def _ecrire(wb: Workbook) -> bytes:
 
 
 def _zip_deterministe(data: bytes, quand: dt.datetime) -> bytes:
-    """Same members, same order, fixed timestamps and permissions: identical bytes each run."""
-    date_time = (max(quand.year, 1980), quand.month, quand.day, 0, 0, 0)
-    sortie = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as zin, \
-            zipfile.ZipFile(sortie, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            nouveau = zipfile.ZipInfo(info.filename, date_time=date_time)
-            nouveau.compress_type = zipfile.ZIP_DEFLATED
-            nouveau.external_attr = 0o644 << 16
-            nouveau.create_system = 3
-            zout.writestr(nouveau, zin.read(info.filename))
-    return sortie.getvalue()
+    """The workbook's members rewritten by the package's one deterministic zip writer."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zin:
+        membres = [(nom, zin.read(nom)) for nom in zin.namelist()]
+    return write_zip(membres, (quand.year, quand.month, quand.day, 0, 0, 0))
