@@ -178,6 +178,41 @@ def _remplacer_dossier(tmp: Path, cible: Path, force: bool) -> None:
         os.replace(tmp, cible)
 
 
+def _autres_pieces(cible: Path, kit: Kit, nouveau: bytes) -> dict[str, bytes]:
+    """The files of the existing kit at ``cible`` that ``kit`` does not render again, checked
+    against its manifest; refuses (French message, nothing written) when the existing kit
+    came from another project file, version, rules or templates, or was altered."""
+    refus = (f"--only : le kit existant « {cible} » ne peut pas être complété ({{}}) ; "
+             "reconstruisez toutes les pièces, sans --only. Rien n'a été écrit.")
+    try:
+        ancien = json.loads((cible / "manifest.json").read_text(encoding="utf-8"))
+        fichiers = dict(ancien["fichiers"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise CctpError(refus.format("manifest.json absent ou illisible")) from None
+    attendu = json.loads(nouveau)
+    for cle, quoi in (("projet_sha256", "d'un autre fichier projet"),
+                      ("cctp_builder_version", "d'une autre version de cctp_builder"),
+                      ("regles_version", "d'une autre version des règles"),
+                      ("modeles_personnalises", "d'autres modèles")):
+        if ancien.get(cle) != attendu.get(cle):
+            raise CctpError(refus.format(f"il a été construit à partir {quoi}"))
+    gardes: dict[str, bytes] = {}
+    for nom, empreinte in sorted(fichiers.items()):
+        if nom in kit.fichiers or nom == "manifest.json":
+            continue
+        try:
+            data = (cible / nom).read_bytes()
+        except OSError:
+            raise CctpError(refus.format(f"{nom} manque")) from None
+        if not isinstance(empreinte, dict) or _sha256(data) != empreinte.get("sha256"):
+            raise CctpError(refus.format(f"{nom} a été modifié depuis sa construction"))
+        gardes[nom] = data
+        pdf = Path(nom).with_suffix(".pdf").name  # its PDF, if any, is still current
+        if (cible / pdf).is_file():
+            gardes[pdf] = (cible / pdf).read_bytes()
+    return gardes
+
+
 def build_kit(projet: Consultation | AnalyseProjet, out_dir: str | Path, *,
               pieces: Iterable[str] | None = None,
               templates: Path | None = None, final: bool = False, force: bool = False,
@@ -197,15 +232,19 @@ def build_kit(projet: Consultation | AnalyseProjet, out_dir: str | Path, *,
         lignes = [f"  {nom} : {m}" for nom, ms in restants.items() for m in sorted(set(ms))]
         raise CctpError("--final : des repères « [À compléter » subsistent ; rien n'a été "
                         "écrit.\n" + "\n".join(lignes))
-    kit.fichiers["manifest.json"] = manifeste(projet, kit, source, templates)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     cible = out / kit.reference
     archive = out / f"{kit.reference}.zip"
     if not force:
         for chemin in (cible, archive) if zip else (cible,):
             if chemin.exists():
                 raise SortieExistante(f"{chemin} existe déjà : ajoutez --force pour le remplacer.")
+    if pieces is not None and cible.is_dir():
+        # --only on an existing kit: the other pieces stay, and the manifest and the zip
+        # describe the whole folder again (or nothing is written, with the reason).
+        kit.fichiers.update(_autres_pieces(cible, kit, manifeste(projet, kit, source, templates)))
+    kit.fichiers["manifest.json"] = manifeste(projet, kit, source, templates)
+    out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{kit.reference}.", dir=out))
     try:
         for nom, data in kit.fichiers.items():

@@ -335,3 +335,38 @@ def test_one_zip_writer_for_the_kit_the_dpgf_and_the_word_pieces(tmp_path):
         assert [i.filename for i in infos] == sorted(i.filename for i in infos)
         assert {(i.date_time[:3], i.create_system, i.external_attr) for i in infos} == {
             ((d.year, d.month, d.day), 0, 0)}
+
+
+def test_only_keeps_the_other_pieces_and_refreshes_manifest_and_zip(runner, tmp_path):
+    sortie = tmp_path / "dce"
+    assert runner.invoke(main, ["build", str(MAPA), "-o", str(sortie), "--zip"]).exit_code == 0
+    dossier = sortie / "CHV-2026-03"
+    avant = {p.name: p.read_bytes() for p in dossier.iterdir()}
+    res = runner.invoke(main, ["build", str(MAPA), "-o", str(sortie), "--zip", "--force",
+                               "--only", "cctp"])
+    assert res.exit_code == 0, res.output
+    apres = {p.name: p.read_bytes() for p in dossier.iterdir()}
+    assert apres == avant  # same inputs: every piece kept or rebuilt identical
+    manifeste = json.loads(apres["manifest.json"])
+    assert sorted(manifeste["fichiers"]) == sorted(n for n in apres if n != "manifest.json")
+    with zipfile.ZipFile(sortie / "CHV-2026-03.zip") as z:
+        assert sorted(n.split("/", 1)[1] for n in z.namelist()) == sorted(apres)
+
+
+def test_only_refuses_to_complete_a_kit_of_another_project_file(runner, tmp_path):
+    sortie = tmp_path / "dce"
+    assert runner.invoke(main, ["build", str(MAPA), "-o", str(sortie)]).exit_code == 0
+    dossier = sortie / "CHV-2026-03"
+    avant = {p.name: p.read_bytes() for p in dossier.iterdir()}
+    autre = tmp_path / "projet.yaml"
+    autre.write_bytes(MAPA.read_bytes() + b"\n# une retouche\n")
+    res = runner.invoke(main, ["build", str(autre), "-o", str(sortie), "--force",
+                               "--only", "cctp"])
+    assert res.exit_code == 1
+    assert "--only" in res.output and "autre fichier projet" in res.output
+    assert "Rien n'a été écrit" in res.output
+    assert {p.name: p.read_bytes() for p in dossier.iterdir()} == avant
+    (dossier / "01-RC.docx").write_bytes(b"retouche")
+    res = runner.invoke(main, ["build", str(MAPA), "-o", str(sortie), "--force",
+                               "--only", "cctp"])
+    assert res.exit_code == 1 and "01-RC.docx a été modifié" in res.output
