@@ -153,9 +153,9 @@ def init(fichier: Path, etudes: str, force: bool) -> None:
         raise CctpError(f"{fichier} existe déjà : ajoutez --force pour le remplacer.")
     texte = projet_de_depart([e.strip() for e in etudes.split(",") if e.strip()],
                              fichier=fichier.name)
-    tmp = fichier.with_name(f".{fichier.name}.tmp")
-    tmp.write_text(texte, encoding="utf-8")
-    os.replace(tmp, fichier)
+    from .ecriture import ecrire_atomiquement
+
+    ecrire_atomiquement(fichier, texte.encode("utf-8"))
     click.echo(f"{fichier} écrit. Complétez-le, puis : cctp-builder validate {fichier}")
 
 
