@@ -22,7 +22,7 @@ from .context import build_context
 from .errors import CctpError, ProjetInvalide, SortieExistante
 from .models import Consultation
 from .pieces import PAR_CODE, PIECES, Piece, plan_piece
-from .render import TemplateSet, render_docx
+from .render import TemplateSet, render_body_text, render_docx
 from .render.package import write_zip
 from .rules import Regles
 
@@ -65,14 +65,19 @@ def render_piece(projet: Consultation | AnalyseProjet, code: str, *,
     return _rendre(_modele(analyse), piece, contexte, TemplateSet.get(templates))
 
 
+def _telle_que_rendue(piece: Piece, contexte: dict[str, Any]) -> Piece:
+    if piece.code == "aapc" and not contexte["procedure"].avis_requis:
+        # Under the dispense no avis is published: the piece is the letter sent to providers.
+        return replace(piece, titre="Lettre de consultation")
+    return piece
+
+
 def _rendre(projet: Consultation, piece: Piece, contexte: dict[str, Any], ts: TemplateSet) -> bytes:
     if piece.extension == "xlsx":
         from .pieces.dpgf import build_dpgf
 
         return build_dpgf(contexte)
-    if piece.code == "aapc" and not contexte["procedure"].avis_requis:
-        # Under the dispense no avis is published: the piece is the letter sent to providers.
-        piece = replace(piece, titre="Lettre de consultation")
+    piece = _telle_que_rendue(piece, contexte)
     contexte = {**contexte, "doc": piece}
     return render_docx(ts, plan_piece(ts, piece.code, contexte["etudes"]), contexte,
                        core_properties=_proprietes(projet, piece), date_time=_date_time(projet))
@@ -88,11 +93,23 @@ def marqueurs(data: bytes) -> list[str]:
 
 def reperes(projet: Consultation | AnalyseProjet, *,
             templates: Path | None = None) -> dict[str, list[str]]:
-    """The « [À compléter : …] » markers each Word piece would carry, distinct, in order
-    (the DPGF carries none: it is not rendered, nor openpyxl imported)."""
-    word = [p.code for p in PIECES if p.extension == "docx"]
-    kit = render_kit(projet, pieces=word, templates=templates)
-    return {nom: list(dict.fromkeys(m)) for nom, m in kit.a_completer().items()}
+    """The « [À compléter : …] » markers each Word piece would carry, distinct, in order.
+
+    Only the bodies are rendered (no document assembled, no DPGF, openpyxl not imported):
+    the text is the one ``render_kit`` writes, a test checks it."""
+    analyse = analyse_de(projet)
+    contexte = build_context(analyse)
+    ts = TemplateSet.get(templates)
+    out: dict[str, list[str]] = {}
+    for piece in PIECES:
+        if piece.extension != "docx":
+            continue
+        piece = _telle_que_rendue(piece, contexte)
+        texte = render_body_text(ts, plan_piece(ts, piece.code, contexte["etudes"]),
+                                 {**contexte, "doc": piece})
+        if trouves := re.findall(r"\[À compléter[^\]]*\]", texte):
+            out[piece.fichier] = list(dict.fromkeys(trouves))
+    return out
 
 
 @dataclass

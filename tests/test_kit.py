@@ -370,3 +370,15 @@ def test_only_refuses_to_complete_a_kit_of_another_project_file(runner, tmp_path
     res = runner.invoke(main, ["build", str(MAPA), "-o", str(sortie), "--force",
                                "--only", "cctp"])
     assert res.exit_code == 1 and "01-RC.docx a été modifié" in res.output
+
+
+@pytest.mark.parametrize("exemple", [MAPA, DISPENSE, RICHE], ids=lambda p: p.stem)
+def test_markers_listed_by_validate_are_those_of_the_written_pieces(exemple):
+    """``reperes`` renders only the bodies (fast ``validate``): same markers as the pieces."""
+    from cctp_builder.kit import render_kit, reperes
+    from cctp_builder.render.engine import unescape_xml
+
+    projet = load_project(exemple)
+    attendus = {nom: list(dict.fromkeys(unescape_xml(m) for m in ms))
+                for nom, ms in render_kit(projet).a_completer().items()}
+    assert reperes(projet) == attendus

@@ -3,6 +3,7 @@ the assembly of a piece: base + rendered fragments → deterministic .docx bytes
 
 from __future__ import annotations
 
+import html
 import importlib.resources
 import os
 import re
@@ -326,3 +327,24 @@ def _package_parts(ts: TemplateSet, base: CompiledBase, outcome: Outcome,
 def _attr(value: str) -> str:
     return (value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
             .replace(">", "&gt;"))
+
+
+def render_body_text(ts: TemplateSet, fragments: Sequence[tuple[str, Mapping[str, Any] | None]],
+                     context: Mapping[str, Any]) -> str:
+    """The text of the body ``render_docx`` would write (tags removed), without assembling a
+    document: what ``validate`` needs to list the « [À compléter » markers of a piece."""
+    base = ts.base()
+    parts = [render_body(base.body, context)] if base.body is not None else []
+    for name, extra in fragments:
+        parts.append(render_body(ts.fragment(name), {**context, **extra} if extra else context))
+    return unescape_xml(_TAGS.sub("", "".join(parts)))
+
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def unescape_xml(texte: str) -> str:
+    """Character data as a reader sees it: entities and character references resolved
+    (jinja's autoescape writes ``&#39;`` where lxml would write ``'``)."""
+    return html.unescape(texte) if "&" in texte else texte
+
