@@ -7,6 +7,7 @@ the line, the column and the field path; nothing here ever lets a traceback thro
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
@@ -161,11 +162,17 @@ def _json(texte: str, nom: str) -> Any:
         raise _echec(nom, "fichier refusé : imbrication trop profonde.") from None
 
 
+# Characters JSON allows in a string and the YAML reader refuses (DEL, C1 controls…): blanked,
+# one for one, in the copy of the text that only gives positions.
+_NON_IMPRIMABLE_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd"
+                                  "\U00010000-\U0010ffff]")
+
+
 def _analyser(texte: str, nom: str) -> tuple[Any, dict[tuple[str, ...], Position]]:
     if nom.lower().endswith(".json"):
         donnees = _json(texte, nom)
         try:  # JSON is (nearly) YAML: its node tree gives the lines and columns
-            _, positions = _analyser_yaml(texte, nom)
+            _, positions = _analyser_yaml(_NON_IMPRIMABLE_YAML.sub(" ", texte), nom)
         except ProjetInvalide:
             positions = {}
         if not isinstance(donnees, dict):

@@ -87,3 +87,16 @@ def test_json_cle_en_double_refusee(tmp_path):
 
     with pytest.raises(ProjetInvalide, match="figure deux fois"):
         load_project(fichier)
+
+
+def test_json_avec_caractere_refuse_par_yaml_reste_situe(tmp_path):
+    """A JSON string may hold DEL or C1 controls, which the YAML reader refuses: the findings
+    still name their line (case found by the property tests, seed 3642731150)."""
+    data = donnees(MAPA)
+    data["version"] = "\x7f"
+    fichier = tmp_path / "projet.json"
+    fichier.write_text(json.dumps(data, default=str, ensure_ascii=False), "utf-8")
+    analyse = analyser_fichier(fichier)
+    assert analyse.projet is None
+    assert [(c.chemin, c.ligne is not None) for c in analyse.resultat.erreurs] == [
+        ("version", True)]
