@@ -8,7 +8,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,9 @@ from lxml import etree
 
 from ..errors import ModeleInvalide
 from .compiler import CompiledBase, CompiledFragment, compile_base, compile_fragment
+from . import limites
 from .diagnostics import to_modele_invalide
+from .environment import LimiteDepassee
 from .ooxml import (
     CORE_PART,
     DOCUMENT_PART,
@@ -28,6 +30,7 @@ from .ooxml import (
     parser,
     tostring,
 )
+from .vues import contexte_modele
 from .package import DEFAULT_DATE_TIME, Member, core_xml, write_zip
 from .xmlpost import (
     Facts,
@@ -174,15 +177,42 @@ class TemplateSet:
         return m
 
 
+SuiviRendu = Callable[[str], None]
+_SUIVI: list[SuiviRendu] = []
+
+
+def suivre_rendu(suivi: SuiviRendu | None) -> None:
+    """Call ``suivi(nom)`` before each fragment is rendered (the isolated renderer reports
+    the template in progress to its parent with it); ``None`` stops it."""
+    _SUIVI.clear()
+    if suivi is not None:
+        _SUIVI.append(suivi)
+
+
 def render_body(frag: CompiledFragment, context: Mapping[str, Any]) -> str:
-    """Render one compiled fragment; every failure becomes ``ModeleInvalide``."""
+    """Render one compiled fragment; every failure becomes ``ModeleInvalide``, and so does
+    a rendered text longer than ``limites.LIMITES.sortie_fragment_octets``."""
+    if _SUIVI:
+        _SUIVI[0](frag.name)
+    plafond = limites.LIMITES.sortie_fragment_octets
+    morceaux: list[str] = []
+    total = 0
     try:
-        xml = frag.template.render(context)
+        for morceau in frag.template.generate(context):
+            total += len(morceau)
+            if total > plafond:
+                raise LimiteDepassee(f"le texte produit dépasse {plafond // 1_000_000} millions "
+                                     "de caractères")
+            morceaux.append(morceau)
     except ModeleInvalide:
         raise
-    except Exception as exc:  # jinja, sandbox, filters, user objects
+    except MemoryError as exc:
+        raise to_modele_invalide(exc, modele=frag.name, source=frag.source,
+                                 filename=frag.filename) from None
+    except Exception as exc:  # jinja, sandbox, filters, limits
         raise to_modele_invalide(exc, modele=frag.name, source=frag.source,
                                  filename=frag.filename) from exc
+    xml = "".join(morceaux)
     xml = xml.replace("\n<", "<")  # the line structure added by compiler.patch
     if "{_" in xml or "_}" in xml:  # docxtpl's escapes for literal braces
         xml = (xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%")
@@ -259,17 +289,25 @@ def render_docx(ts: TemplateSet, fragments: Sequence[tuple[str, Mapping[str, Any
                 context: Mapping[str, Any], *,
                 core_properties: Mapping[str, object] | None = None,
                 date_time: tuple[int, int, int, int, int, int] = DEFAULT_DATE_TIME) -> bytes:
-    """Render ``fragments`` (name, extra variables) into the base; return the .docx bytes."""
+    """Render ``fragments`` (name, extra variables) into the base; return the .docx bytes.
+
+    Templates see ``context`` as plain data (``vues.contexte_modele``): model objects
+    become frozen views of their fields, functions become documented ``Fonction``."""
+    context = contexte_modele(context)
     base = ts.base()
     rendered: list[tuple[CompiledFragment, str]] = []
     if base.body is not None:
         rendered.append((base.body, render_body(base.body, context)))
     for name, extra in fragments:
         frag = ts.fragment(name)
-        ctx = {**context, **extra} if extra else context
+        ctx = {**context, **contexte_modele(extra)} if extra else context
         rendered.append((frag, render_body(frag, ctx)))
     doc_open = _doc_open(base, [f for f, _ in rendered])
     body = text_controls("".join(x for _, x in rendered))
+    if len(body) > limites.LIMITES.sortie_document_octets:
+        raise ModeleInvalide(f"le document produit dépasse "
+                             f"{limites.LIMITES.sortie_document_octets // 1_000_000} millions "
+                             "de caractères", modele=rendered[-1][0].name if rendered else None)
     data = (doc_open + body + base.doc_close).encode("utf-8")
     try:
         root = etree.fromstring(data, _PARSER)
