@@ -7,6 +7,7 @@ the line, the column and the field path; nothing here ever lets a traceback thro
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .errors import Constat, ProjetInvalide, Resultat
+from .errors import Constat, ProjetInvalide, RegleIntrouvable, Resultat
 from .messages import message_pydantic
 from .models import Consultation
 from .validation import valider
@@ -114,24 +115,129 @@ def _positions(noeud: yaml.Node) -> dict[tuple[str, ...], Position]:
 
 
 def _cles_dupliquees(noeud: yaml.Node) -> Iterator[tuple[str, yaml.Node]]:
-    pile = [noeud]
-    vus: set[int] = set()
+    """Keys written twice in one mapping; a node reached again from inside itself (an alias
+    to a parent) is a recursive structure and refused. A node reused by an alias elsewhere
+    (``cotech: *instance``) is fine: it is checked once."""
+    pile: list[tuple[yaml.Node, bool]] = [(noeud, False)]
+    en_cours: set[int] = set()
+    faits: set[int] = set()
     while pile:
-        n = pile.pop()
-        if id(n) in vus:
+        n, sortie = pile.pop()
+        if sortie:
+            en_cours.discard(id(n))
+            faits.add(id(n))
+            continue
+        if id(n) in en_cours:
             raise ValueError("le fichier contient une structure récursive (alias vers un parent)")
-        vus.add(id(n))
-        if len(vus) > NOEUDS_MAX:
+        if id(n) in faits:
+            continue
+        if len(faits) > NOEUDS_MAX:
             raise ValueError("structure trop volumineuse")
+        if isinstance(n, (yaml.MappingNode, yaml.SequenceNode)):
+            en_cours.add(id(n))
+            pile.append((n, True))
+        else:
+            faits.add(id(n))
         if isinstance(n, yaml.MappingNode):
             vues: set[str] = set()
             for k, v in n.value:
                 if str(k.value) in vues:
                     yield str(k.value), k
                 vues.add(str(k.value))
-                pile.append(v)
+                pile.append((v, False))
         elif isinstance(n, yaml.SequenceNode):
-            pile.extend(n.value)
+            pile.extend((v, False) for v in n.value)
+
+
+# PyYAML's (and libyaml's) problems, in French; an unknown one gets a generic sentence.
+_PROBLEMES_YAML: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"mapping values are not allowed"), "« : » inattendu ici (une valeur qui "
+     "contient « : » s'écrit entre guillemets)"),
+    (re.compile(r"could not find expected ':'"), "« : » attendu après la clé"),
+    (re.compile(r"tab|'\\t'"), "tabulation interdite : indentez avec des espaces"),
+    (re.compile(r"found character '(.+?)' that cannot start any token"),
+     "caractère « {0} » inattendu en début de valeur (mettre la valeur entre guillemets)"),
+    (re.compile(r"did not find expected key"), "clé attendue (indentation incohérente ?)"),
+    (re.compile(r"did not find expected '-' indicator"),
+     "« - » attendu (élément de liste mal indenté)"),
+    (re.compile(r"found undefined alias '?([^']*)'?"), "alias « *{0} » non défini"),
+    (re.compile(r"found undefined alias"), "alias non défini"),
+    (re.compile(r"duplicate anchor"), "ancre « & » définie deux fois"),
+    (re.compile(r"unexpected end of stream|end of stream"),
+     "fin de fichier inattendue (guillemet, crochet ou accolade non fermé ?)"),
+    (re.compile(r"unknown escape character"), "séquence d'échappement inconnue dans un texte "
+     "entre guillemets (écrire \\\\ pour une barre oblique inverse)"),
+    (re.compile(r"expected ',' or '\]'"), "« , » ou « ] » attendu dans la liste"),
+    (re.compile(r"expected ',' or '\}'"), "« , » ou « } » attendu dans l'objet"),
+    (re.compile(r"expected <block end>"), "indentation incohérente"),
+    (re.compile(r"did not find expected node content"), "valeur attendue"),
+    (re.compile(r"expected alphabetic or numeric character"),
+     "lettre ou chiffre attendu (nom d'ancre ou d'alias)"),
+    (re.compile(r"but found another document|expected a single document"),
+     "un seul document YAML est attendu (« --- » en trop)"),
+    (re.compile(r"unacceptable character|special characters are not allowed"),
+     "caractère interdit dans un fichier YAML"),
+    (re.compile(r"could not determine a constructor for the tag '?([^']*)'?"),
+     "étiquette YAML « {0} » non prise en charge"),
+    (re.compile(r"did not find expected comment or line break"),
+     "fin de ligne attendue (texte en trop après la valeur)"),
+    (re.compile(r"found unexpected ':'"), "« : » inattendu"),
+    (re.compile(r"did not find expected"), "élément attendu absent (indentation, guillemet "
+     "ou crochet ?)"),
+    (re.compile(r"found unexpected"), "élément inattendu"),
+]
+
+
+def probleme_yaml_fr(probleme: str | None) -> str:
+    """A French sentence for a PyYAML problem string (its English is never shown)."""
+    if not probleme:
+        return "syntaxe invalide"
+    for motif, francais in _PROBLEMES_YAML:
+        m = motif.search(probleme)
+        if m:
+            return francais.format(*m.groups())
+    if not any(c.isascii() and c.isalpha() for c in probleme.replace("imbrication", "")) or (
+            "«" in probleme):
+        return probleme  # already French (our own checks)
+    return "syntaxe invalide"
+
+
+_PAIRE_SUBSTITUTION = re.compile(r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})",
+                                 re.I)
+
+
+def _paires_json(texte: str) -> str:
+    """Decode JSON surrogate-pair escapes (``\\ud83d\\ude00``, as ``json.dumps`` writes them),
+    which the YAML reader refuses, into the character itself."""
+    if "\\u" not in texte:
+        return texte
+
+    def car(m: re.Match[str]) -> str:
+        haut, bas = int(m.group(2), 16), int(m.group(3), 16)
+        return m.group(1) + chr(0x10000 + ((haut - 0xD800) << 10) + (bas - 0xDC00))
+
+    return _PAIRE_SUBSTITUTION.sub(car, texte)
+
+
+_JSON_FR = {
+    "Expecting value": "valeur attendue",
+    "Expecting property name enclosed in double quotes": "nom de clé entre guillemets attendu",
+    "Expecting ',' delimiter": "« , » attendu",
+    "Expecting ':' delimiter": "« : » attendu",
+    "Unterminated string starting at": "texte non fermé (guillemet manquant)",
+    "Invalid control character at": "caractère de contrôle dans un texte",
+    "Invalid \\escape": "séquence d'échappement invalide",
+    "Extra data": "données en trop après la fin de l'objet",
+    "Illegal trailing comma before end of object": "virgule en trop avant « } »",
+    "Illegal trailing comma before end of array": "virgule en trop avant « ] »",
+}
+
+
+def _json_fr(message: str) -> str:
+    for anglais, francais in _JSON_FR.items():
+        if message.startswith(anglais):
+            return francais
+    return "syntaxe invalide"
 
 
 def _analyser(texte: str, nom: str) -> tuple[Any, dict[tuple[str, ...], Position]]:
@@ -139,7 +245,9 @@ def _analyser(texte: str, nom: str) -> tuple[Any, dict[tuple[str, ...], Position
         try:
             json.loads(texte)
         except json.JSONDecodeError as exc:
-            raise _echec(nom, f"JSON invalide : {exc.msg}.", exc.lineno, exc.colno) from None
+            raise _echec(nom, f"JSON invalide : {_json_fr(exc.msg)}.", exc.lineno,
+                         exc.colno) from None
+        texte = _paires_json(texte)
     lecteur = None
     try:
         _examiner_evenements(texte)
@@ -154,11 +262,11 @@ def _analyser(texte: str, nom: str) -> tuple[Any, dict[tuple[str, ...], Position
         donnees = lecteur.construct_document(noeud)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        probleme = exc.problem or "syntaxe invalide"
+        probleme = probleme_yaml_fr(exc.problem)
         raise _echec(nom, f"syntaxe YAML invalide : {probleme}.",
                      mark.line + 1 if mark else None, mark.column + 1 if mark else None) from None
     except yaml.YAMLError as exc:
-        raise _echec(nom, f"syntaxe YAML invalide ({exc}).") from None
+        raise _echec(nom, f"syntaxe YAML invalide : {probleme_yaml_fr(str(exc))}.") from None
     except (ValueError, RecursionError) as exc:
         raise _echec(nom, f"fichier refusé : {exc}.") from None
     finally:
@@ -201,7 +309,62 @@ def analyser_projet(chemin: str | Path) -> tuple[Consultation | None, Resultat]:
     except ValidationError as exc:
         constats = [message_pydantic(err) for err in exc.errors(include_url=False)]
         return None, Resultat(situer(constats, nom, positions))
-    return projet, Resultat(situer(valider(projet), nom, positions))
+    return projet, Resultat(situer(_valider(projet), nom, positions))
+
+
+CHAMP_DATE = "calendrier.date_envoi_publication"
+
+
+def _valider(projet: Consultation) -> list[Constat]:
+    """``valider``, with a date the rules data does not cover reported on the date's field."""
+    try:
+        return valider(projet)
+    except RegleIntrouvable as exc:
+        return [Constat(CHAMP_DATE, f"{exc} La date de consultation "
+                        f"({projet.calendrier.date_envoi_publication.isoformat()}, champ "
+                        f"{CHAMP_DATE}) est hors des données réglementaires connues.")]
+
+
+def charger_texte(texte: str, nom: str = "<projet>") -> Consultation:
+    """Load and validate a project from its YAML or JSON text (``nom`` names it in messages)."""
+    donnees, positions = _analyser(texte, nom)
+    try:
+        projet = Consultation.model_validate(donnees)
+    except ValidationError as exc:
+        constats = [message_pydantic(err) for err in exc.errors(include_url=False)]
+        raise ProjetInvalide(constats=situer(constats, nom, positions), fichier=nom) from None
+    erreurs = situer(_valider(projet), nom, positions)
+    if [c for c in erreurs if c.gravite == "erreur"]:
+        raise ProjetInvalide(constats=erreurs, fichier=nom)
+    return projet
+
+
+def revalider(projet: object) -> Consultation:
+    """The project validated again from its data, for the library API.
+
+    A ``Consultation`` changed after validation (``object.__setattr__``, ``model_copy``
+    with ``update``, ``model_construct``) is checked again by the model and by the
+    cross-field checks; a dict is validated; anything else is refused. Raises
+    ``ProjetInvalide`` (French messages) when the data does not validate."""
+    if isinstance(projet, Consultation):
+        try:
+            donnees: Any = projet.model_dump(mode="python", round_trip=True)
+        except Exception as exc:  # noqa: BLE001 - a model broken by hand
+            raise ProjetInvalide(f"projet illisible ({type(exc).__name__})") from None
+    elif isinstance(projet, dict):
+        donnees = projet
+    else:
+        raise ProjetInvalide(f"un projet (Consultation, ou dict de ses données) est attendu, "
+                             f"pas {type(projet).__name__} ; utilisez load_project().")
+    try:
+        nouveau = Consultation.model_validate(donnees)
+    except ValidationError as exc:
+        raise ProjetInvalide(constats=[message_pydantic(err)
+                                       for err in exc.errors(include_url=False)]) from None
+    erreurs = [c for c in _valider(nouveau) if c.gravite == "erreur"]
+    if erreurs:
+        raise ProjetInvalide(constats=erreurs)
+    return nouveau
 
 
 def load_project(chemin: str | Path) -> Consultation:

@@ -32,7 +32,7 @@ from .ooxml import (
     parse,
     w,
 )
-from .package import Member, read_docx
+from .package import Member, lire_fichier, read_docx
 
 _BODY_OPEN = re.compile(r"<w:body(\s[^>]*)?>")
 _XMLNS = re.compile(r'xmlns:([\w.-]+)="([^"]*)"')
@@ -193,9 +193,7 @@ TAILLE_MAX_CACHE = 20 * 1024 * 1024
 def compile_fragment(path: Path, name: str, style_ids: frozenset[str], *,
                      sandbox: bool = True) -> CompiledFragment:
     """A compiled fragment, from the on-disk cache when this file version was seen before."""
-    if path.stat().st_size > TAILLE_MAX_CACHE:  # let read_docx refuse it with its own message
-        return _compile_fragment(path, name, style_ids, sandbox)[0]
-    contenu = path.read_bytes()
+    contenu = lire_fichier(path, modele=name, maximum=TAILLE_MAX_CACHE)
     k = diskcache.cle(contenu, f"{name}|{'sandbox' if sandbox else 'fourni'}", style_ids)
     entree = diskcache.lire(k)
     if entree is not None:
@@ -203,16 +201,16 @@ def compile_fragment(path: Path, name: str, style_ids: frozenset[str], *,
         template = env.template_class.from_code(env, entree["code"], env.make_globals(None))
         return CompiledFragment(name, path, template, entree["source"], entree["filename"],
                                 entree["namespaces"], entree["links"], entree["has_tc"])
-    frag, code = _compile_fragment(path, name, style_ids, sandbox)
+    frag, code = _compile_fragment(contenu, path, name, style_ids, sandbox)
     diskcache.ecrire(k, {"source": frag.source, "filename": frag.filename,
                          "namespaces": frag.namespaces, "links": frag.hyperlinks,
                          "has_tc": frag.has_tc}, code)
     return frag
 
 
-def _compile_fragment(path: Path, name: str, style_ids: frozenset[str],
+def _compile_fragment(contenu: bytes, path: Path, name: str, style_ids: frozenset[str],
                       sandbox: bool = True) -> tuple[CompiledFragment, object]:
-    members = read_docx(path, modele=name)
+    members = read_docx(contenu, modele=name)
     body, _ = body_of(members[DOCUMENT_PART], name)
     clean_body(body)
     alias_styles(body, style_ids)
@@ -267,6 +265,9 @@ def compile_base(path: Path, name: str = "base") -> CompiledBase:
     for rel in parse(members[DOCUMENT_RELS]) if DOCUMENT_RELS in members else []:
         if rel.get("Type") in (REL_HEADER, REL_FOOTER):
             part = _resolve(rel.get("Target"))
+            if part not in members:
+                raise ModeleInvalide(f"l'en-tête ou le pied de page « {part[:200]} » annoncé "
+                                     "par le document est absent de l'archive", modele=name)
             xml = etree.tostring(parse(members[part]), encoding="unicode")
             source = patch(xml)
             label = f"{name} ({'en-tête' if rel.get('Type') == REL_HEADER else 'pied de page'})"

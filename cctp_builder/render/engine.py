@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.resources
 import os
 import re
+import stat
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -31,7 +32,7 @@ from .ooxml import (
     tostring,
 )
 from .vues import contexte_modele
-from .package import DEFAULT_DATE_TIME, Member, core_xml, write_zip
+from .package import DEFAULT_DATE_TIME, Member, core_xml, lire_fichier, write_zip
 from .xmlpost import (
     Facts,
     Outcome,
@@ -64,11 +65,18 @@ def builtin_templates_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "templates"
 
 
-def _scan(directory: Path | None) -> dict[str, FileInfo]:
-    """Every .docx under ``directory``: relative name without extension → (path, mtime, size)."""
+def _scan(directory: Path | None, lim: limites.Limites | None = None) -> dict[str, FileInfo]:
+    """Every .docx under ``directory``: relative name without extension → (path, mtime, size).
+
+    Only regular files are taken: a FIFO, a device, a link to a folder or a link leaving
+    ``directory`` is refused with its name, and so is a folder with more files or bytes
+    than the limits allow (``Limites.fichiers_max``, ``Limites.dossier_octets_max``)."""
     found: dict[str, FileInfo] = {}
     if directory is None or not directory.is_dir():
         return found
+    lim = lim or limites.LIMITES
+    racine = directory.resolve()
+    total = 0
     stack = [(str(directory), "")]
     while stack:
         folder, prefix = stack.pop()
@@ -76,12 +84,41 @@ def _scan(directory: Path | None) -> dict[str, FileInfo]:
             for e in entries:
                 if e.name.startswith((".", "~$")):
                     continue
-                if e.is_dir():
-                    stack.append((e.path, f"{prefix}{e.name}/"))
+                rel = prefix + e.name
+                if e.is_symlink():
+                    reel = Path(e.path).resolve()
+                    if not reel.is_relative_to(racine) or reel.is_dir():
+                        raise ModeleInvalide("lien symbolique refusé (il mène hors du dossier "
+                                             "de modèles ou vers un dossier)", modele=rel)
+                if e.is_dir(follow_symlinks=False):
+                    stack.append((e.path, f"{rel}/"))
                 elif e.name.endswith(".docx"):
-                    st = e.stat()
-                    found[prefix + e.name[:-5]] = (e.path, st.st_mtime_ns, st.st_size)
+                    try:
+                        st = os.stat(e.path)
+                    except OSError as exc:
+                        raise ModeleInvalide(f"fichier illisible ({exc.strerror})",
+                                             modele=rel) from exc
+                    if not stat.S_ISREG(st.st_mode):
+                        raise ModeleInvalide("ce n'est pas un fichier ordinaire (tube, "
+                                             "périphérique…) : refusé", modele=rel)
+                    total += st.st_size
+                    found[rel[:-5]] = (e.path, st.st_mtime_ns, st.st_size)
+                    if len(found) > lim.fichiers_max:
+                        raise ModeleInvalide(f"dossier de modèles refusé : plus de "
+                                             f"{lim.fichiers_max} fichiers .docx",
+                                             modele=str(directory))
+                    if total > lim.dossier_octets_max:
+                        raise ModeleInvalide(
+                            f"dossier de modèles refusé : plus de "
+                            f"{lim.dossier_octets_max // (1024 * 1024)} Mo de fichiers .docx",
+                            modele=str(directory))
     return found
+
+
+def fichiers_surcharge(directory: Path) -> dict[str, bytes]:
+    """The .docx files of an override folder (checked as for a render): relative path → bytes."""
+    return {f"{nom}.docx": lire_fichier(Path(info[0]), modele=nom)
+            for nom, info in _scan(Path(directory)).items()}
 
 
 def normalise(name: str) -> str:
@@ -104,14 +141,17 @@ class TemplateSet:
 
     @classmethod
     def get(cls, override_dir: Path | None = None, *,
-            builtin_dir: Path | None = None) -> TemplateSet:
-        """The cached set for these folders, rebuilt when a file's (mtime_ns, size) changed."""
+            builtin_dir: Path | None = None, lim: limites.Limites | None = None
+            ) -> TemplateSet:
+        """The cached set for these folders, rebuilt when a file's (mtime_ns, size) changed.
+
+        The override folder is checked first (see ``_scan``)."""
         builtin = (builtin_dir or builtin_templates_dir()).resolve()
         override = Path(override_dir).resolve() if override_dir is not None else None
         if override is not None and not override.is_dir():
             raise ModeleInvalide(f"dossier de modèles introuvable : {override_dir}")
         files = _scan(builtin)
-        files.update(_scan(override))
+        files.update(_scan(override, lim))
         signature = tuple(sorted((k, v[1], v[2], v[0]) for k, v in files.items()))
         with _VERROU:
             cached = _SETS.get((builtin, override))
