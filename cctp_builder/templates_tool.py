@@ -6,14 +6,59 @@ import shutil
 from pathlib import Path
 
 from .context import NOMS_CONTEXTE, TYPES_CONTEXTE
-from .errors import CctpError, Constat
+from .errors import CctpError, Constat, ModeleInvalide
+from .models import Consultation
+from .render.limites import Limites
 from .render import TemplateSet, base_style_ids, builtin_templates_dir, docx_to_text, lint_templates
 
 
-def verifier(dossier: Path | None = None) -> list[Constat]:
-    """Lint a template folder (the built-in templates by default)."""
-    cible = Path(dossier) if dossier is not None else builtin_templates_dir()
-    return lint_templates(cible, set(NOMS_CONTEXTE), base_style_ids(), TYPES_CONTEXTE)
+def verifier(dossier: Path | None = None, *, limites: Limites | None = None) -> list[Constat]:
+    """Lint a template folder (the built-in templates by default), then, for a folder of
+    one's own, render a sample project with it under the same limits as ``build``, so that
+    what ``build`` would refuse is reported here."""
+    if dossier is None:
+        return lint_templates(builtin_templates_dir(), set(NOMS_CONTEXTE), base_style_ids(),
+                              TYPES_CONTEXTE)
+    cible = Path(dossier)
+    try:
+        TemplateSet.get(cible, lim=limites)
+    except ModeleInvalide as exc:
+        return [_constat(cible, exc, "dossier refusé")]
+    constats = lint_templates(cible, set(NOMS_CONTEXTE), base_style_ids(), TYPES_CONTEXTE)
+    if not any(c.gravite == "erreur" for c in constats):
+        constats.extend(rendu_essai(cible, limites=limites))
+    return constats
+
+
+def projet_exemple() -> Consultation:
+    """The sample project of ``templates check``: the starter project with every study."""
+    from .catalogue import catalogue
+    from .loader import charger_texte
+    from .starter import projet_de_depart
+
+    return charger_texte(projet_de_depart(list(catalogue())), "<projet d'exemple>")
+
+
+def rendu_essai(dossier: Path, *, limites: Limites | None = None) -> list[Constat]:
+    """Render every piece of the sample project with ``dossier`` (isolated, limited)."""
+    from .kit import render_kit
+
+    try:
+        render_kit(projet_exemple(), templates=dossier, limites=limites)
+    except ModeleInvalide as exc:
+        return [_constat(dossier, exc, "rendu d'essai refusé")]
+    return []
+
+
+def _constat(dossier: Path, exc: ModeleInvalide, quoi: str) -> Constat:
+    nom = exc.modele or ""
+    if nom and not nom.endswith(".docx"):
+        nom += ".docx"
+    texte = str(exc)
+    if texte.startswith("Modèle « "):
+        texte = texte.split(" : ", 1)[-1]
+    return Constat(chemin=nom or str(dossier), message=f"{quoi} : {texte}",
+                   fichier=str(dossier / nom) if nom else str(dossier))
 
 
 def exporter(dossier: Path, *, force: bool = False) -> int:

@@ -29,6 +29,7 @@ from .ooxml import (
     SETTINGS_PART,
     STYLES_PART,
     W_NS,
+    paragraph_text,
     parse,
     w,
 )
@@ -81,6 +82,25 @@ def _compile_code(source: str, name: str,
     except Exception as exc:  # TemplateSyntaxError and friends
         raise to_modele_invalide(exc, modele=name, source=source, filename=filename) from exc
     return env.template_class.from_code(env, code, env.make_globals(None)), filename, code
+
+
+_BALISE_COMPLETE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
+
+
+def verifier_balises(body: etree._Element, name: str) -> None:
+    """Refuse a tag opened in one paragraph and closed in another (or never): docxtpl would
+    join the paragraphs in between into the tag, silently dropping their text."""
+    for n, p in enumerate(body.iter(w("p")), start=1):
+        texte = paragraph_text(p)
+        if "{" not in texte and "}" not in texte:
+            continue
+        reste = _BALISE_COMPLETE.sub("", texte)
+        if any(x in reste for x in ("{{", "{%", "{#", "}}", "%}", "#}")):
+            visible = " ".join(texte.split())
+            raise ModeleInvalide(
+                f"paragraphe {n} : balise ouverte ou fermée sans son autre moitié dans ce "
+                "paragraphe (une balise {{ }}, {% %} ou {# #} doit tenir dans un seul "
+                "paragraphe)", modele=name, extrait=visible[:200])
 
 
 def clean_body(body: etree._Element) -> None:
@@ -218,6 +238,7 @@ def _compile_fragment(contenu: bytes, path: Path, name: str, style_ids: frozense
             f".//{w('endnoteReference')}") is not None:
         raise ModeleInvalide("les notes de bas de page et de fin ne sont pas prises en charge "
                              "dans un fragment", modele=name)
+    verifier_balises(body, name)
     links = _relink(body, members, name)
     inner, namespaces = inner_xml(body)
     source = patch(inner)
