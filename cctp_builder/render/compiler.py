@@ -219,8 +219,13 @@ def compile_fragment(path: Path, name: str, style_ids: frozenset[str], *,
     if entree is not None:
         env = shared_environment(sandbox)
         template = env.template_class.from_code(env, entree["code"], env.make_globals(None))
-        return CompiledFragment(name, path, template, entree["source"], entree["filename"],
-                                entree["namespaces"], entree["links"], entree["has_tc"])
+        try:
+            return CompiledFragment(
+                name, path, template, str(entree["source"]), str(entree["filename"]),
+                {str(k): str(v) for k, v in entree["namespaces"].items()},
+                tuple((str(a), str(b)) for a, b in entree["links"]), bool(entree["has_tc"]))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            pass  # a malformed entry: compile again
     frag, code = _compile_fragment(contenu, path, name, style_ids, sandbox)
     diskcache.ecrire(k, {"source": frag.source, "filename": frag.filename,
                          "namespaces": frag.namespaces, "links": frag.hyperlinks,
