@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CctpError
+from .render.isolation import mourir_avec_le_parent
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,9 @@ def construire_lot(fichiers: list[Path], options: Options, *, jobs: int = 1,
         for nom in noms:
             noter(construire_un(nom, options))
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # Workers die with this process (kill -9 included): no orphan goes on writing.
+        with ProcessPoolExecutor(max_workers=jobs, initializer=mourir_avec_le_parent,
+                                 initargs=(os.getpid(),)) as pool:
             futurs = [pool.submit(construire_un, nom, options) for nom in noms]
             for futur in as_completed(futurs):
                 noter(futur.result())

@@ -75,6 +75,13 @@ def typographie(texte: str) -> str:
     return _APRES_GUILLEMET.sub("«\u00a0", _AVANT_PONCTUATION.sub("\u00a0", texte))
 
 
+# A « [À compléter » typed by a user is printed with an invisible word joiner (U+2060)
+# after the bracket: it looks the same, but is neither highlighted nor counted as a marker
+# (``validate``, ``build --final``).
+_MARQUEUR_LITTERAL = "[À compléter"
+_MARQUEUR_ECHAPPE = "[\u2060À compléter"
+
+
 def _finalize(value: Any) -> Any:
     """What ``{{ }}`` prints: ``None`` becomes the highlighted marker (never "None"); text
     loses the characters XML cannot hold, its CR/CRLF become line feeds (→ w:br), and plain
@@ -87,6 +94,8 @@ def _finalize(value: Any) -> Any:
             return type(value)(cleaned)
         value = cleaned
     if type(value) is str:
+        if _MARQUEUR_LITTERAL in value:  # typed by a user: not one of the tool's markers
+            value = value.replace(_MARQUEUR_LITTERAL, _MARQUEUR_ECHAPPE)
         return typographie(value)
     return value
 

@@ -53,6 +53,12 @@ def _vsize() -> int:
     return 0
 
 
+def mourir_avec_le_parent(parent: int) -> None:
+    """Make this (child) process die when ``parent`` dies (Linux ``PR_SET_PDEATHSIG``);
+    exit at once if it is already gone."""
+    _mourir_avec_le_parent(parent)
+
+
 def _mourir_avec_le_parent(parent: int) -> None:
     if sys.platform.startswith("linux"):
         try:
