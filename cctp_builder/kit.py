@@ -216,7 +216,6 @@ def nom_portable(nom: str) -> bool:
             and nom.split(".")[0].upper() not in _RESERVES)
 
 
-_TEMPORAIRE = re.compile(r"^\.(?P<ref>.+)\.(?P<genre>tmp|zip\.tmp|ancien)-(?P<pid>\d+)-[^/]*$")
 
 
 def _vivant(pid: int) -> bool:
@@ -239,14 +238,18 @@ def restes(out: Path, reference: str) -> list[Path]:
     except OSError:
         return non_nettoyes
     cible = out / reference
+    motif = re.compile(rf"^\.{re.escape(reference)}\.(?P<genre>tmp|zip\.tmp|ancien)-"
+                       r"(?P<pid>\d+)-[^/]*$")
     for e in entrees:
-        m = _TEMPORAIRE.match(e.name)
-        if m is None or m.group("ref") != reference or _vivant(int(m.group("pid"))):
+        m = motif.match(e.name)
+        if m is None or _vivant(int(m.group("pid"))):
             continue
         chemin = Path(e.path)
         try:
-            if m.group("genre") == "ancien" and not os.path.lexists(cible):
-                os.rename(chemin, cible)
+            if m.group("genre") == "ancien" and not os.path.lexists(cible) and os.path.isdir(
+                    chemin / "kit"):
+                os.rename(chemin / "kit", cible)
+                shutil.rmtree(chemin)
             elif e.is_dir(follow_symlinks=False):
                 shutil.rmtree(chemin)
             else:

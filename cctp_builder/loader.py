@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,11 @@ _PROBLEMES_YAML: list[tuple[re.Pattern[str], str]] = [
      "contient « : » s'écrit entre guillemets)"),
     (re.compile(r"could not find expected ':'"), "« : » attendu après la clé"),
     (re.compile(r"tab|'\\t'"), "tabulation interdite : indentez avec des espaces"),
+    (re.compile(r"found character that cannot start any token"),
+     "caractère inattendu en début de valeur (une tabulation ? indentez avec des espaces ; "
+     "sinon, mettez la valeur entre guillemets)"),
+    (re.compile(r"invalid Unicode character escape"),
+     "séquence \\u invalide (caractère isolé ou interdit)"),
     (re.compile(r"found character '(.+?)' that cannot start any token"),
      "caractère « {0} » inattendu en début de valeur (mettre la valeur entre guillemets)"),
     (re.compile(r"did not find expected key"), "clé attendue (indentation incohérente ?)"),
@@ -348,7 +354,9 @@ def revalider(projet: object) -> Consultation:
     ``ProjetInvalide`` (French messages) when the data does not validate."""
     if isinstance(projet, Consultation):
         try:
-            donnees: Any = projet.model_dump(mode="python", round_trip=True)
+            with warnings.catch_warnings():  # a mutated field warns; validation reports it
+                warnings.simplefilter("ignore")
+                donnees: Any = projet.model_dump(mode="python", round_trip=True)
         except Exception as exc:  # noqa: BLE001 - a model broken by hand
             raise ProjetInvalide(f"projet illisible ({type(exc).__name__})") from None
     elif isinstance(projet, dict):
