@@ -82,7 +82,8 @@ def _afficher_constats(titre: str, constats: list[Constat]) -> None:
 
 @main.command()
 @click.argument("fichiers", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--json", "en_json", is_flag=True, help="Constats en JSON (path, line, message, severity).")
+@click.option("--json", "en_json", is_flag=True,
+              help="Constats en JSON (path, line, message, severity).")
 @_gere_erreurs
 def validate(fichiers: tuple[Path, ...], en_json: bool) -> None:
     """Vérifie un ou plusieurs fichiers projet (structure, cohérence, règles juridiques).
@@ -145,7 +146,8 @@ def schema() -> None:
 
 @main.command()
 @click.argument("fichier", type=click.Path(path_type=Path))
-@click.option("--etudes", metavar="CLÉS", default="programmation_urbaine,faisabilite_amenagement,concertation",
+@click.option("--etudes", metavar="CLÉS",
+              default="programmation_urbaine,faisabilite_amenagement,concertation",
               show_default=True, help="Clés des modules d'étude, séparées par des virgules.")
 @click.option("--force", is_flag=True, help="Remplacer le fichier s'il existe.")
 @_gere_erreurs
@@ -179,8 +181,11 @@ def etudes() -> None:
 
 
 def _montant(_ctx: click.Context, _param: click.Parameter, valeur: str) -> Decimal:
+    from .francais import NBSP, NNBSP
+
     try:
-        montant = Decimal(valeur.replace(" ", "").replace("\u202f", "").replace(",", "."))
+        montant = Decimal(valeur.replace(" ", "").replace(NBSP, "").replace(NNBSP, "")
+                          .replace(",", "."))
     except InvalidOperation:
         raise click.BadParameter(
             f"« {valeur} » n'est pas un montant (ex. 150000 ou 59999,99).") from None
@@ -227,7 +232,7 @@ def procedure(montant: Decimal, le: Any, mois: float | None, en_json: bool) -> N
     environnemental, pondération et données essentielles, chacun avec sa référence ;
     en fin de sortie, les règles encore à vérifier sur Légifrance.
     """
-    from .rules import decide, format_decision
+    from .decision import decide, format_decision
 
     jour = le.date() if le is not None else date.today()
     decision = decide(montant, jour, mois)
@@ -296,7 +301,7 @@ def templates_check(dossier: Path | None) -> None:
     """Vérifie un dossier de modèles (les modèles intégrés par défaut)."""
     from .templates_tool import verifier
 
-    constats = verifier(dossier)
+    constats = verifier(dossier, projet_essai=_projet_essai() if dossier is not None else None)
     for c in constats:
         click.echo(f"{c.fichier} {c.chemin} : {c.message}", err=True)
     erreurs = [c for c in constats if c.gravite == "erreur"]
@@ -304,6 +309,15 @@ def templates_check(dossier: Path | None) -> None:
         click.echo(f"{len(erreurs)} erreur(s) dans les modèles.", err=True)
         sys.exit(1)
     click.echo("Modèles valides.")
+
+
+def _projet_essai() -> Any:
+    """The sample project of ``templates check``: the starter project with every study."""
+    from .catalogue import catalogue
+    from .loader import charger_texte
+    from .starter import projet_de_depart
+
+    return charger_texte(projet_de_depart(list(catalogue())), "<projet d'exemple>")
 
 
 @templates.command("export")

@@ -25,31 +25,15 @@ from .context import build_context
 from .errors import CctpError, SortieExistante, SortieImpossible, sortie_impossible
 from .loader import revalider
 from .models import Consultation
-from .pieces import PAR_CODE, PIECES, Piece
+from .pieces import PAR_CODE, PIECES, Piece, plan_piece
 from .render import TemplateSet, render_docx
 from .render.engine import fichiers_surcharge
 from .render.isolation import executer_isole
 from .render.limites import Limites
-from .resolution import EtudeResolue
 from .rules import Regles
 
 MARQUEUR = "[À compléter"
-_ETUDES_SLOT = "_etudes"
-
 Progression = Callable[[str], None]
-
-
-def plan_piece(ts: TemplateSet, code: str,
-               etudes: Iterable[EtudeResolue]) -> list[tuple[str, dict[str, Any]]]:
-    """The fragments of a Word piece, in order (see docs/architecture.md, « Plan of a piece »)."""
-    plan: list[tuple[str, dict[str, Any]]] = [("commun/page_de_garde", {})]
-    for nom in ts.names():
-        if not nom.startswith(f"{code}/"):
-            continue
-        plan.append((nom, {}))
-        if nom.endswith(_ETUDES_SLOT):
-            plan.extend((f"etudes/{e.cle}", {"etude": e}) for e in etudes)
-    return plan
 
 
 def _date_time(projet: Consultation) -> tuple[int, int, int, int, int, int]:

@@ -7,15 +7,18 @@ from pathlib import Path
 
 from .context import NOMS_CONTEXTE, TYPES_CONTEXTE
 from .errors import CctpError, Constat, ModeleInvalide
+from .kit import render_kit
 from .models import Consultation
-from .render.limites import Limites
 from .render import TemplateSet, base_style_ids, builtin_templates_dir, docx_to_text, lint_templates
+from .render.limites import Limites
 
 
-def verifier(dossier: Path | None = None, *, limites: Limites | None = None) -> list[Constat]:
+def verifier(dossier: Path | None = None, *, projet_essai: Consultation | None = None,
+             limites: Limites | None = None) -> list[Constat]:
     """Lint a template folder (the built-in templates by default), then, for a folder of
-    one's own, render a sample project with it under the same limits as ``build``, so that
-    what ``build`` would refuse is reported here."""
+    one's own and a sample project ``projet_essai``, render every piece of that project with
+    the folder under the same limits as ``build``, so that what ``build`` would refuse is
+    reported here."""
     if dossier is None:
         return lint_templates(builtin_templates_dir(), set(NOMS_CONTEXTE), base_style_ids(),
                               TYPES_CONTEXTE)
@@ -25,26 +28,16 @@ def verifier(dossier: Path | None = None, *, limites: Limites | None = None) -> 
     except ModeleInvalide as exc:
         return [_constat(cible, exc, "dossier refusé")]
     constats = lint_templates(cible, set(NOMS_CONTEXTE), base_style_ids(), TYPES_CONTEXTE)
-    if not any(c.gravite == "erreur" for c in constats):
-        constats.extend(rendu_essai(cible, limites=limites))
+    if projet_essai is not None and not any(c.gravite == "erreur" for c in constats):
+        constats.extend(rendu_essai(cible, projet_essai, limites=limites))
     return constats
 
 
-def projet_exemple() -> Consultation:
-    """The sample project of ``templates check``: the starter project with every study."""
-    from .catalogue import catalogue
-    from .loader import charger_texte
-    from .starter import projet_de_depart
-
-    return charger_texte(projet_de_depart(list(catalogue())), "<projet d'exemple>")
-
-
-def rendu_essai(dossier: Path, *, limites: Limites | None = None) -> list[Constat]:
-    """Render every piece of the sample project with ``dossier`` (isolated, limited)."""
-    from .kit import render_kit
-
+def rendu_essai(dossier: Path, projet: Consultation, *,
+                limites: Limites | None = None) -> list[Constat]:
+    """Render every piece of ``projet`` with ``dossier`` (isolated, limited)."""
     try:
-        render_kit(projet_exemple(), templates=dossier, limites=limites)
+        render_kit(projet, templates=dossier, limites=limites)
     except ModeleInvalide as exc:
         return [_constat(dossier, exc, "rendu d'essai refusé")]
     return []

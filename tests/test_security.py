@@ -190,8 +190,8 @@ def test_cpu_memory_and_output_limits_are_enforced_and_overridable(tmp_path):
 def test_an_unclosed_tag_is_refused_by_build(tmp_path, runner):
     """docxtpl joined the paragraphs up to the closing tag into a string: a heading and its
     paragraphs vanished and build exited 0."""
-    dossier = modeles(tmp_path / "m", {"cctp/01_objet":
-                                       "# Objet\nTexte {{ '\n## Perdu\nParagraphe perdu.\nFin' }}\n"})
+    texte = "# Objet\nTexte {{ '\n## Perdu\nParagraphe perdu.\nFin' }}\n"
+    dossier = modeles(tmp_path / "m", {"cctp/01_objet": texte})
     r = runner.invoke(main, ["build", str(DISPENSE), "-o", str(tmp_path / "dce"),
                              "--templates", str(dossier)])
     assert r.exit_code == 1, r.output
@@ -440,7 +440,8 @@ def test_batch_workers_die_with_their_parent(tmp_path):
         modifier(data, ["marche", "reference"], f"LOT-{i}")
         projets.append(str(_yaml(data, tmp_path / f"p{i}.yaml")))
     proc = subprocess.Popen([*CLI, "build", *projets, "-j", "2", "-o", "dce", "--templates",
-                             str(lent)], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(RACINE)},
+                             str(lent)], cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(RACINE)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     enfants: set[int] = set()
     for _ in range(100):  # wait for the workers and their renderers
@@ -587,7 +588,7 @@ def test_a_reused_anchor_is_accepted_and_a_recursive_one_refused(tmp_path):
     # anchor the first instance, reuse it once elsewhere (same value)
     lignes[j] = f"  {cle}: &instance"
     chemin = tmp_path / "p.yaml"
-    chemin.write_text("\n".join(lignes) + f"\nautre_usage: *instance\n", "utf-8")
+    chemin.write_text("\n".join(lignes) + "\nautre_usage: *instance\n", "utf-8")
     from cctp_builder import analyser_projet
 
     projet, resultat = analyser_projet(chemin)

@@ -17,7 +17,6 @@ from pydantic import (
     field_validator,
 )
 
-
 # Characters no document can hold: C0 and C1 controls other than tab, line feed and
 # carriage return, DEL, U+FFFE/U+FFFF and lone surrogates. They are refused (not stripped)
 # with the field's location, so that what the pieces say is exactly what was typed.
@@ -34,6 +33,10 @@ def sans_controle(v: Any) -> Any:
             raise ValueError(f"caractère de contrôle interdit (U+{ord(m.group()):04X}, "
                              f"position {m.start() + 1}) : retirez-le du texte.")
     return v
+
+SEMAINES_PAR_MOIS = Decimal("4.345")
+"""Weeks in an average month (365.25 / 7 / 12, rounded): the one conversion of a duration in
+weeks into months (validation of tranches, legal test of the advance)."""
 
 
 class Modele(BaseModel):

@@ -17,8 +17,8 @@ from docxtpl import DocxTemplate
 from lxml import etree
 
 from ..errors import ModeleInvalide
-from .compiler import CompiledBase, CompiledFragment, compile_base, compile_fragment
 from . import limites
+from .compiler import CompiledBase, CompiledFragment, compile_base, compile_fragment
 from .diagnostics import to_modele_invalide
 from .environment import LimiteDepassee
 from .ooxml import (
@@ -31,8 +31,8 @@ from .ooxml import (
     parser,
     tostring,
 )
-from .vues import contexte_modele
 from .package import DEFAULT_DATE_TIME, Member, core_xml, lire_fichier, write_zip
+from .vues import contexte_modele
 from .xmlpost import (
     Facts,
     Outcome,
@@ -356,7 +356,7 @@ def render_docx(ts: TemplateSet, fragments: Sequence[tuple[str, Mapping[str, Any
     facts = Facts(headings=base.headings, numbered=base.numbered,
                   next_num_id=max(base.max_num_id + 1, 100))
     if any(f.has_tc for f, _ in rendered):
-        root = DocxTemplate.fix_tables(None, etree.tostring(root))  # type: ignore[arg-type]
+        root = DocxTemplate.fix_tables(None, etree.tostring(root))
         outcome = postprocess(root, facts, body)
         outcome.modified = True
     else:

@@ -151,7 +151,7 @@ def _remplacer(eval_ctx: Any, s: str, old: str, new: str, count: int | None = No
         raise LimiteDepassee("remplacement trop long")
     if not old and (t + 1) * len(new) > limites.LIMITES.texte_max:
         raise LimiteDepassee("remplacement trop long")
-    return FILTRES_JINJA["replace"](eval_ctx, s, old, new, count)  # type: ignore[no-any-return]
+    return FILTRES_JINJA["replace"](eval_ctx, s, old, new, count)
 
 
 _remplacer.jinja_pass_arg = FILTRES_JINJA["replace"].jinja_pass_arg  # type: ignore[attr-defined]

@@ -75,6 +75,8 @@ class Fonction:
     """A documented function of the template context (``regle``, ``ref``, ``regle_si``)."""
 
     __slots__ = ("_fonction", "nom")
+    _fonction: Callable[..., Any]
+    nom: str
 
     def __init__(self, nom: str, fonction: Callable[..., Any]) -> None:
         object.__setattr__(self, "nom", nom)
