@@ -34,6 +34,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.utils import Cycler, Joiner, Namespace
 from markupsafe import Markup
 
+from ..errors import CctpError
 from . import limites
 from .filters import FILTERS, ACompleter, marqueur
 from .vues import Fonction, Vue, champs_de_vue
@@ -100,8 +101,9 @@ def _finalize(value: Any) -> Any:
     return value
 
 
-class LimiteDepassee(SecurityError):
-    """A template asked for a value larger than the rendering limits allow."""
+class LimiteDepassee(CctpError):
+    """A template asked for a value larger than the rendering limits allow (turned into a
+    located ``ModeleInvalide`` by the engine)."""
 
 
 def plage(*args: int) -> range:
