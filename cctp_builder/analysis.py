@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .decision import Decision
-from .errors import Constat, Resultat
+from .errors import Constat, RegleIntrouvable, Resultat
 from .legal import check, decision_pour
 from .models import Consultation
 from .resolution import Resolution, resoudre
@@ -46,6 +46,9 @@ class AnalyseProjet:
     resolution: Resolution | None = None
     decision: Decision | None = None
     version_regles: str | None = None
+    empreinte_modele: str | None = None
+    """SHA-256 of the model's data when analysed: a model changed since then (by
+    ``object.__setattr__``…) no longer matches, and gets a new analysis."""
 
     @property
     def valide(self) -> bool:
@@ -57,18 +60,34 @@ class AnalyseProjet:
         return self.source.sha256 if self.source is not None else None
 
 
+CHAMP_DATE = "calendrier.date_envoi_publication"
+
+
+def empreinte_modele(projet: Consultation) -> str:
+    """SHA-256 of the model's data (its JSON form)."""
+    return hashlib.sha256(projet.model_dump_json().encode("utf-8")).hexdigest()
+
+
 def constats_du_projet(projet: Consultation, res: Resolution,
                        regles: Regles) -> tuple[list[Constat], Decision | None]:
     """The findings on a structurally valid project, and its decision when it has no error.
 
     The legal checks need a decision, which needs a coherent project: they run only once the
-    structural and coherence checks find no error.
+    structural and coherence checks find no error. A consultation date the rules data does
+    not cover is reported on the date's field.
     """
     constats = verifier(projet, res)
     decision = None
     if not any(c.gravite == "erreur" for c in constats):
-        decision = decision_pour(projet, regles, res)
-        constats.extend(check(projet, decision, regles))
+        try:
+            decision = decision_pour(projet, regles, res)
+            constats.extend(check(projet, decision, regles))
+        except RegleIntrouvable as exc:
+            decision = None
+            constats.append(Constat(
+                CHAMP_DATE, f"{exc} La date de consultation "
+                f"({projet.calendrier.date_envoi_publication.isoformat()}, champ {CHAMP_DATE}) "
+                "est hors des données réglementaires connues."))
     constats.extend(a_completer(projet))
     return constats, decision
 
@@ -83,7 +102,8 @@ def analyser(projet: Consultation, *, source: Source | None = None,
     if situer is not None:
         constats = situer(constats)
     analyse = AnalyseProjet(projet=projet, resultat=Resultat(constats), source=source,
-                            resolution=res, decision=decision, version_regles=regles.version)
+                            resolution=res, decision=decision, version_regles=regles.version,
+                            empreinte_modele=empreinte_modele(projet))
     memoriser(analyse)
     return analyse
 
@@ -107,15 +127,19 @@ def memoriser(analyse: AnalyseProjet) -> None:
             _RECENTES.popitem(last=False)
 
 
+def analyse_connue(projet: Consultation) -> AnalyseProjet | None:
+    """The analysis last made of this very model object, if still kept."""
+    with _VERROU:
+        connue = _RECENTES.get(id(projet))
+    return connue if connue is not None and connue.projet is projet else None
+
+
 def analyse_de(projet: Consultation | AnalyseProjet) -> AnalyseProjet:
     """The analysis of ``projet``: itself, the loader's one, or a new one (no source)."""
     if isinstance(projet, AnalyseProjet):
         return projet
-    with _VERROU:
-        connue = _RECENTES.get(id(projet))
-    if connue is not None and connue.projet is projet:
-        return connue
-    return analyser(projet)
+    return analyse_connue(projet) or analyser(projet)
 
 
-__all__ = ["AnalyseProjet", "Source", "analyse_de", "analyser", "constats_du_projet"]
+__all__ = ["CHAMP_DATE", "AnalyseProjet", "Source", "analyse_connue", "analyse_de", "analyser",
+           "constats_du_projet", "empreinte_modele"]

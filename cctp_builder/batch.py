@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.context
+import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CctpError
+from .render.isolation import mourir_avec_le_parent
 
 
 @dataclass(frozen=True)
@@ -70,17 +72,17 @@ def construire_un(fichier: str, options: Options) -> Issue:
 
 
 def prechauffer(templates: Path | None = None) -> None:
-    """Import the renderer and compile every template once, in this process: workers forked
-    afterwards inherit them instead of importing and compiling each on its own."""
+    """Import the renderer and compile every built-in template once, in this process: workers
+    forked afterwards inherit them instead of importing and compiling each on its own."""
     from .kit import build_kit  # noqa: F401 - the import is the warm-up
     from .pieces.dpgf import build_dpgf  # noqa: F401
     from .render import TemplateSet
 
-    for modeles in {None, templates}:
-        ts = TemplateSet.get(modeles)
-        ts.base()
-        for nom in ts.names():
-            ts.fragment(nom)
+    del templates  # an override folder is compiled and rendered under limits, in each child
+    ts = TemplateSet.get(None)
+    ts.base()
+    for nom in ts.names():
+        ts.fragment(nom)
 
 
 def _contexte_processus() -> multiprocessing.context.BaseContext | None:
@@ -110,8 +112,11 @@ def construire_lot(fichiers: list[Path], options: Options, *, jobs: int = 1,
             noter(rang, construire_un(nom, options))
     else:
         prechauffer(options.templates)
+        # Workers die with this process (kill -9 included): no orphan goes on writing.
         with ProcessPoolExecutor(max_workers=min(jobs, len(noms)),
-                                 mp_context=_contexte_processus()) as pool:
+                                 mp_context=_contexte_processus(),
+                                 initializer=mourir_avec_le_parent,
+                                 initargs=(os.getpid(),)) as pool:
             futurs = {pool.submit(construire_un, nom, options): rang
                       for rang, nom in enumerate(noms)}
             for futur in as_completed(futurs):

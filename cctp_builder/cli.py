@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -103,12 +104,20 @@ def validate(fichiers: tuple[Path, ...], en_json: bool) -> None:
         try:
             projet, resultat = analyser_projet(chemin)
         except ProjetInvalide as exc:
-            projet, resultat = None, Resultat(exc.constats)
+            projet, resultat = None, Resultat(exc.constats or [
+                Constat("", str(exc), "erreur", str(chemin))])
+        except CctpError as exc:  # one file's failure never hides the others
+            projet, resultat = None, Resultat([Constat("", str(exc), "erreur", str(chemin))])
         dans_les_pieces: list[Constat] = []
         if projet is not None and resultat.valide:
             # What « build --final » would refuse: every marker left in the rendered pieces.
-            dans_les_pieces = [Constat("", f"{piece} : {m}", "a_completer", str(chemin))
-                               for piece, marques in reperes(projet).items() for m in marques]
+            try:
+                dans_les_pieces = [Constat("", f"{piece} : {m}", "a_completer", str(chemin))
+                                   for piece, marques in reperes(projet).items()
+                                   for m in marques]
+            except CctpError as exc:
+                resultat = Resultat([*resultat.constats,
+                                     Constat("", str(exc), "erreur", str(chemin))])
         tous.extend(resultat.constats + dans_les_pieces)
         echec |= not resultat.valide
         if not en_json:
@@ -183,9 +192,28 @@ def _montant(_ctx: click.Context, _param: click.Parameter, valeur: str) -> Decim
     except InvalidOperation:
         raise click.BadParameter(
             f"« {valeur} » n'est pas un montant (ex. 150000 ou 59999,99).") from None
-    if montant < 0 or not montant.is_finite():
+    if not montant.is_finite():
+        raise click.BadParameter(f"« {valeur} » n'est pas un montant fini (ex. 150000).")
+    if montant < 0:
         raise click.BadParameter("le montant doit être positif.")
+    if montant > MONTANT_MAX:
+        raise click.BadParameter("montant démesuré (au plus 999 999 999 999,99 €).")
     return montant
+
+
+MONTANT_MAX = Decimal("999999999999.99")
+
+
+def _mois(_ctx: click.Context, _param: click.Parameter, valeur: str | None) -> float | None:
+    if valeur is None:
+        return None
+    try:
+        mois = float(valeur.replace(",", "."))
+    except ValueError:
+        raise click.BadParameter(f"« {valeur} » n'est pas une durée en mois (ex. 12).") from None
+    if not math.isfinite(mois) or not 0 <= mois <= 1200:
+        raise click.BadParameter("la durée doit être un nombre de mois entre 0 et 1200.")
+    return mois
 
 
 @main.command()
@@ -195,7 +223,7 @@ def _montant(_ctx: click.Context, _param: click.Parameter, valeur: str) -> Decim
 @click.option("--date", "le", type=click.DateTime(["%Y-%m-%d"]), default=None,
               metavar="AAAA-MM-JJ",
               help="Date d'envoi de la consultation (AAAA-MM-JJ) ; aujourd'hui par défaut.")
-@click.option("--months", "--mois", "mois", type=click.FloatRange(min=0), default=None,
+@click.option("--months", "--mois", "mois", callback=_mois, default=None,
               metavar="N",
               help="Durée du marché en mois (pour l'avance obligatoire).")
 @click.option("--json", "en_json", is_flag=True, help="Décision en JSON.")
@@ -304,7 +332,7 @@ def templates_check(dossier: Path | None) -> None:
     """Vérifie un dossier de modèles (les modèles intégrés par défaut)."""
     from .templates_tool import verifier
 
-    constats = verifier(dossier)
+    constats = verifier(dossier, projet_essai=_projet_essai() if dossier is not None else None)
     for c in constats:
         click.echo(f"{c.fichier} {c.chemin} : {c.message}", err=True)
     erreurs = [c for c in constats if c.gravite == "erreur"]
@@ -312,6 +340,15 @@ def templates_check(dossier: Path | None) -> None:
         click.echo(f"{len(erreurs)} erreur(s) dans les modèles.", err=True)
         sys.exit(1)
     click.echo("Modèles valides.")
+
+
+def _projet_essai() -> Any:
+    """The sample project of ``templates check``: the starter project with every study."""
+    from .catalogue import catalogue
+    from .loader import charger_texte
+    from .starter import projet_de_depart
+
+    return charger_texte(projet_de_depart(list(catalogue())), "<projet d'exemple>")
 
 
 @templates.command("export")

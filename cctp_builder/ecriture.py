@@ -18,20 +18,38 @@ _FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 
 
 def temporaire_a_cote(cible: Path) -> Path:
-    """A fresh hidden name beside ``cible`` (same folder, so the final rename is atomic)."""
-    return cible.with_name(f".{cible.name}.{os.getpid()}-{secrets.token_hex(6)}.tmp")
+    """A fresh hidden name beside ``cible`` (same folder, so the final rename is atomic);
+    ``.<nom>.tmp-<pid>-…``, the pattern the kit's clean-up of interrupted builds knows."""
+    return cible.with_name(f".{cible.name}.tmp-{os.getpid()}-{secrets.token_hex(6)}")
+
+
+def creer_exclusivement(chemin: Path, data: bytes) -> None:
+    """Create ``chemin`` with ``data``: never through an existing file or link; mode 0666
+    less the umask."""
+    fd = os.open(chemin, _FLAGS, 0o666)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def preparer_a_cote(cible: Path, data: bytes) -> Path:
+    """The first half of an atomic write: ``data`` in a new temporary file beside ``cible``,
+    to be renamed over it (``os.replace``) when the caller is ready."""
+    tmp = temporaire_a_cote(cible)
+    try:
+        creer_exclusivement(tmp, data)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
 
 
 def ecrire_atomiquement(cible: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``cible`` atomically (see the module); return ``cible``."""
     cible = Path(cible)
-    tmp = temporaire_a_cote(cible)
-    fd = os.open(tmp, _FLAGS, 0o666)
+    tmp = preparer_a_cote(cible, data)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
         os.replace(tmp, cible)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -39,4 +57,4 @@ def ecrire_atomiquement(cible: str | Path, data: bytes) -> Path:
     return cible
 
 
-__all__ = ["ecrire_atomiquement", "temporaire_a_cote"]
+__all__ = ["creer_exclusivement", "ecrire_atomiquement", "preparer_a_cote", "temporaire_a_cote"]

@@ -28,10 +28,11 @@ from .ooxml import (
     SETTINGS_PART,
     STYLES_PART,
     W_NS,
+    paragraph_text,
     parse,
     w,
 )
-from .package import Member, read_docx
+from .package import Member, lire_fichier, read_docx
 
 _BODY_OPEN = re.compile(r"<w:body(\s[^>]*)?>")
 _XMLNS = re.compile(r'xmlns:([\w.-]+)="([^"]*)"')
@@ -82,6 +83,25 @@ def _compile_code(source: str, name: str,
     except Exception as exc:  # TemplateSyntaxError and friends
         raise to_modele_invalide(exc, modele=name, source=source, filename=filename) from exc
     return env.template_class.from_code(env, code, env.make_globals(None)), filename, code
+
+
+_BALISE_COMPLETE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
+
+
+def verifier_balises(body: etree._Element, name: str) -> None:
+    """Refuse a tag opened in one paragraph and closed in another (or never): docxtpl would
+    join the paragraphs in between into the tag, silently dropping their text."""
+    for n, p in enumerate(body.iter(w("p")), start=1):
+        texte = paragraph_text(p)
+        if "{" not in texte and "}" not in texte:
+            continue
+        reste = _BALISE_COMPLETE.sub("", texte)
+        if any(x in reste for x in ("{{", "{%", "{#", "}}", "%}", "#}")):
+            visible = " ".join(texte.split())
+            raise ModeleInvalide(
+                f"paragraphe {n} : balise ouverte ou fermée sans son autre moitié dans ce "
+                "paragraphe (une balise {{ }}, {% %} ou {# #} doit tenir dans un seul "
+                "paragraphe)", modele=name, extrait=visible[:200])
 
 
 def clean_body(body: etree._Element) -> None:
@@ -197,26 +217,29 @@ TAILLE_MAX_CACHE = 20 * 1024 * 1024
 def compile_fragment(path: Path, name: str, style_ids: frozenset[str], *,
                      sandbox: bool = True) -> CompiledFragment:
     """A compiled fragment, from the on-disk cache when this file version was seen before."""
-    if path.stat().st_size > TAILLE_MAX_CACHE:  # let read_docx refuse it with its own message
-        return _compile_fragment(path, name, style_ids, sandbox)[0]
-    contenu = path.read_bytes()
+    contenu = lire_fichier(path, modele=name, maximum=TAILLE_MAX_CACHE)
     k = diskcache.cle(contenu, f"{name}|{'sandbox' if sandbox else 'fourni'}", style_ids)
     entree = diskcache.lire(k)
     if entree is not None:
         env = shared_environment(sandbox)
         template = env.template_class.from_code(env, entree["code"], env.make_globals(None))
-        return CompiledFragment(name, path, template, entree["source"], entree["filename"],
-                                entree["namespaces"], entree["links"], entree["has_tc"])
-    frag, code = _compile_fragment(path, name, style_ids, sandbox)
+        try:
+            return CompiledFragment(
+                name, path, template, str(entree["source"]), str(entree["filename"]),
+                {str(k): str(v) for k, v in entree["namespaces"].items()},
+                tuple((str(a), str(b)) for a, b in entree["links"]), bool(entree["has_tc"]))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            pass  # a malformed entry: compile again
+    frag, code = _compile_fragment(contenu, path, name, style_ids, sandbox)
     diskcache.ecrire(k, {"source": frag.source, "filename": frag.filename,
                          "namespaces": frag.namespaces, "links": frag.hyperlinks,
                          "has_tc": frag.has_tc}, code)
     return frag
 
 
-def _compile_fragment(path: Path, name: str, style_ids: frozenset[str],
+def _compile_fragment(contenu: bytes, path: Path, name: str, style_ids: frozenset[str],
                       sandbox: bool = True) -> tuple[CompiledFragment, object]:
-    members = read_docx(path, modele=name)
+    members = read_docx(contenu, modele=name)
     body, _ = body_of(members[DOCUMENT_PART], name)
     clean_body(body)
     alias_styles(body, style_ids)
@@ -224,6 +247,7 @@ def _compile_fragment(path: Path, name: str, style_ids: frozenset[str],
             f".//{w('endnoteReference')}") is not None:
         raise ModeleInvalide("les notes de bas de page et de fin ne sont pas prises en charge "
                              "dans un fragment", modele=name)
+    verifier_balises(body, name)
     links = relink(body, members, name)
     inner, namespaces = inner_xml(body)
     source = patch(inner)
@@ -271,6 +295,9 @@ def compile_base(path: Path, name: str = "base") -> CompiledBase:
     for rel in parse(members[DOCUMENT_RELS]) if DOCUMENT_RELS in members else []:
         if rel.get("Type") in (REL_HEADER, REL_FOOTER):
             part = _resolve(rel.get("Target"))
+            if part not in members:
+                raise ModeleInvalide(f"l'en-tête ou le pied de page « {part[:200]} » annoncé "
+                                     "par le document est absent de l'archive", modele=name)
             xml = etree.tostring(parse(members[part]), encoding="unicode")
             source = patch(xml)
             label = f"{name} ({'en-tête' if rel.get('Type') == REL_HEADER else 'pied de page'})"
