@@ -299,10 +299,8 @@ def compile_base(path: Path, name: str = "base") -> CompiledBase:
                 raise ModeleInvalide(f"l'en-tête ou le pied de page « {part[:200]} » annoncé "
                                      "par le document est absent de l'archive", modele=name)
             xml = etree.tostring(parse(members[part]), encoding="unicode")
-            source = patch(xml)
             label = f"{name} ({'en-tête' if rel.get('Type') == REL_HEADER else 'pied de page'})"
-            tpl, filename = compile_source(source, label)
-            parts[part] = (tpl, source, filename)
+            parts[part] = _partie_de_base(xml, label)
     dynamic = {DOCUMENT_PART, CORE_PART, SETTINGS_PART, NUMBERING_PART, DOCUMENT_RELS,
                *parts}
     base = CompiledBase(
@@ -315,10 +313,26 @@ def compile_base(path: Path, name: str = "base") -> CompiledBase:
         rels=rels_xml or _EMPTY_RELS, style_ids=frozenset(styles))
     _numbering_facts(base, styles, members.get(NUMBERING_PART))
     if body_inner.strip():
-        source = patch(body_inner)
-        tpl, filename = compile_source(source, name)
+        tpl, source, filename = _partie_de_base(body_inner, name)
         base.body = CompiledFragment(name, path, tpl, source, filename, {})
     return base
+
+
+def _partie_de_base(xml: str, label: str) -> tuple[Template, str, str]:
+    """docxtpl's mending and the jinja compilation of a part of the base (header, footer,
+    body text), from the on-disk cache when this text was seen before: a process whose
+    templates are all cached never imports docxtpl (nor python-docx)."""
+    k = diskcache.cle(xml.encode("utf-8"), f"{label}|base|sandbox", frozenset())
+    entree = diskcache.lire(k)
+    if entree is not None and isinstance(entree.get("source"), str) and isinstance(
+            entree.get("filename"), str):
+        env = shared_environment(True)
+        template = env.template_class.from_code(env, entree["code"], env.make_globals(None))
+        return template, entree["source"], entree["filename"]
+    source = patch(xml)
+    template, filename, code = _compile_code(source, label)
+    diskcache.ecrire(k, {"source": source, "filename": filename}, code)
+    return template, source, filename
 
 
 _EMPTY_RELS = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
