@@ -69,11 +69,6 @@ def patch(xml: str) -> str:
     return re.sub(r"<w:p([ >])", "\n<w:p\\1", xml)
 
 
-def compile_source(source: str, name: str) -> tuple[Template, str]:
-    template, filename, _ = _compile_code(source, name)
-    return template, filename
-
-
 def _compile_code(source: str, name: str,
                   sandbox: bool = True) -> tuple[Template, str, object]:
     env = shared_environment(sandbox)
