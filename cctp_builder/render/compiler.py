@@ -28,6 +28,7 @@ from .ooxml import (
     SETTINGS_PART,
     STYLES_PART,
     W_NS,
+    XML_NS,
     paragraph_text,
     parse,
     w,
@@ -145,7 +146,7 @@ def _merge_runs(body: etree._Element) -> None:
         if _rpr_key(rpr1) != _rpr_key(rpr2) or len(t1) != 1 or len(t2) != 1:
             continue
         t1[0].text = (t1[0].text or "") + (t2[0].text or "")
-        t1[0].set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        t1[0].set(f"{{{XML_NS}}}space", "preserve")
         r.getparent().remove(r)
 
 

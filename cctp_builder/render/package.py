@@ -21,7 +21,16 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ..errors import ModeleInvalide
-from .ooxml import escape, parse
+from .ooxml import (
+    CORE_PROPS_NS,
+    DC_NS,
+    DCMITYPE_NS,
+    DCTERMS_NS,
+    REL_HYPERLINK,
+    XSI_NS,
+    escape,
+    parse,
+)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
@@ -67,8 +76,6 @@ _PARTIES_PERMISES = re.compile(
     r"|word/fonts/[\w.-]+\.odttf"
     r"|customXml/[\w.-]+\.xml|customXml/_rels/[\w.-]+\.xml\.rels)$")
 _INTERDITES = re.compile(r"vba|activex|embeddings|oleobject|\.bin$", re.I)
-_REL_HYPERLIEN = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
-                  "hyperlink")
 
 
 def read_docx(source: bytes | Path, *, modele: str | None = None) -> dict[str, bytes]:
@@ -162,7 +169,7 @@ def _check_relationships(members: dict[str, bytes], modele: str | None) -> None:
         for rel in racine:
             cible = rel.get("Target") or ""
             if rel.get("TargetMode") == "External":
-                if rel.get("Type") != _REL_HYPERLIEN or not re.match(
+                if rel.get("Type") != REL_HYPERLINK or not re.match(
                         r"^(?:https?|mailto):", cible, re.I):
                     raise ModeleInvalide(
                         f"archive refusée : la relation « {rel.get('Id')} » de « {nom} » "
@@ -256,11 +263,8 @@ def core_xml(props: Mapping[str, object] | None,
 
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
-        'metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
-        'xmlns:dcterms="http://purl.org/dc/terms/" '
-        'xmlns:dcmitype="http://purl.org/dc/dcmitype/" '
-        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f'<cp:coreProperties xmlns:cp="{CORE_PROPS_NS}" xmlns:dc="{DC_NS}" '
+        f'xmlns:dcterms="{DCTERMS_NS}" xmlns:dcmitype="{DCMITYPE_NS}" xmlns:xsi="{XSI_NS}">'
         f"<dc:title>{txt('title')}</dc:title><dc:subject>{txt('subject')}</dc:subject>"
         f"<dc:creator>{txt('creator')}</dc:creator>"
         f"<cp:keywords>{txt('keywords')}</cp:keywords>"
