@@ -23,32 +23,36 @@ def temporaire_a_cote(cible: Path) -> Path:
     return cible.with_name(f".{cible.name}.tmp-{os.getpid()}-{secrets.token_hex(6)}")
 
 
-def creer_exclusivement(chemin: Path, data: bytes) -> None:
-    """Create ``chemin`` with ``data``: never through an existing file or link; mode 0666
-    less the umask."""
-    fd = os.open(chemin, _FLAGS, 0o666)
+def creer_exclusivement(chemin: Path, data: bytes, *, mode: int = 0o666,
+                        durable: bool = True) -> None:
+    """Create ``chemin`` with ``data``: never through an existing file or link; ``mode``
+    less the umask; flushed to the disk unless ``durable`` is false (a cache)."""
+    fd = os.open(chemin, _FLAGS, mode)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
+        if durable:
+            f.flush()
+            os.fsync(f.fileno())
 
 
-def preparer_a_cote(cible: Path, data: bytes) -> Path:
+def preparer_a_cote(cible: Path, data: bytes, *, mode: int = 0o666,
+                    durable: bool = True) -> Path:
     """The first half of an atomic write: ``data`` in a new temporary file beside ``cible``,
     to be renamed over it (``os.replace``) when the caller is ready."""
     tmp = temporaire_a_cote(cible)
     try:
-        creer_exclusivement(tmp, data)
+        creer_exclusivement(tmp, data, mode=mode, durable=durable)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return tmp
 
 
-def ecrire_atomiquement(cible: str | Path, data: bytes) -> Path:
+def ecrire_atomiquement(cible: str | Path, data: bytes, *, mode: int = 0o666,
+                        durable: bool = True) -> Path:
     """Write ``data`` to ``cible`` atomically (see the module); return ``cible``."""
     cible = Path(cible)
-    tmp = preparer_a_cote(cible, data)
+    tmp = preparer_a_cote(cible, data, mode=mode, durable=durable)
     try:
         os.replace(tmp, cible)
     except BaseException:

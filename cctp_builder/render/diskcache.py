@@ -25,7 +25,6 @@ import marshal
 import os
 import stat
 import sys
-import tempfile
 import types
 from importlib import metadata
 from pathlib import Path
@@ -35,6 +34,7 @@ import jinja2
 import platformdirs
 
 from .._version import __version__
+from ..ecriture import ecrire_atomiquement
 
 # docxtpl's version from its metadata: importing it would import python-docx (a tenth of the
 # start-up) when every fragment comes from this cache.
@@ -125,26 +125,16 @@ def ecrire(cle_: str, entete: dict[str, Any], code: Any) -> None:
     dossier = dossier_cache()
     if dossier is None or not _dossier_sur(dossier, creer=True):
         return
-    tmp = None
     try:
         tete = json.dumps({**entete, "cle": cle_}, ensure_ascii=False).encode("utf-8")
         corps = len(tete).to_bytes(4, "big") + tete + marshal.dumps(code)
         if len(corps) > ENTREE_MAX:
             return
-        fd, tmp = tempfile.mkstemp(dir=dossier, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(_MAGIE + _empreinte(cle_, corps) + corps)
-        os.replace(tmp, dossier / f"{cle_}{_SUFFIXE}")
-        tmp = None
+        ecrire_atomiquement(dossier / f"{cle_}{_SUFFIXE}",
+                            _MAGIE + _empreinte(cle_, corps) + corps, mode=0o600, durable=False)
         evincer(dossier)
     except (OSError, ValueError, TypeError):
         pass
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
 
 
 def evincer(dossier: Path, taille_max: int = TAILLE_MAX, entrees_max: int = ENTREES_MAX) -> None:
