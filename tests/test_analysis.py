@@ -100,3 +100,21 @@ def test_json_avec_caractere_refuse_par_yaml_reste_situe(tmp_path):
     assert analyse.projet is None
     assert [(c.chemin, c.ligne is not None) for c in analyse.resultat.erreurs] == [
         ("version", True)]
+
+
+def test_json_avec_saut_de_ligne_yaml_et_accolade_dans_le_message(tmp_path):
+    """NEL (U+0085) is a plain character in JSON and a line break in YAML: the positions do
+    not shift, and the French message of a YAML error naming « } » does not crash (case
+    found by the property tests, seed 1614940090)."""
+    data = donnees(MAPA)
+    data["version"] = {"\x85": None}
+    fichier = tmp_path / "projet.json"
+    fichier.write_text(json.dumps(data, default=str, ensure_ascii=False), "utf-8")
+    analyse = analyser_fichier(fichier)
+    assert [(c.chemin, c.ligne) for c in analyse.resultat.erreurs] == [("version", 1)]
+    yaml_casse = tmp_path / "projet.yaml"
+    yaml_casse.write_text("acheteur: {nom: a b: c}\n", "utf-8")
+    from cctp_builder import ProjetInvalide
+
+    with pytest.raises(ProjetInvalide, match="syntaxe YAML invalide : « , » ou « } » attendu"):
+        load_project(yaml_casse)

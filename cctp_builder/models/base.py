@@ -34,6 +34,7 @@ def sans_controle(v: Any) -> Any:
                              f"position {m.start() + 1}) : retirez-le du texte.")
     return v
 
+
 SEMAINES_PAR_MOIS = Decimal("4.345")
 """Weeks in an average month (365.25 / 7 / 12, rounded): the one conversion of a duration in
 weeks into months (validation of tranches, legal test of the advance)."""
