@@ -162,10 +162,11 @@ def _json(texte: str, nom: str) -> Any:
         raise _echec(nom, "fichier refusé : imbrication trop profonde.") from None
 
 
-# Characters JSON allows in a string and the YAML reader refuses (DEL, C1 controls…): blanked,
-# one for one, in the copy of the text that only gives positions.
-_NON_IMPRIMABLE_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd"
-                                  "\U00010000-\U0010ffff]")
+# Characters JSON allows in a string and the YAML reader refuses (DEL, C1 controls…) or reads
+# as a line break (NEL, U+2028, U+2029): blanked, one for one, in the copy of the text that
+# only gives positions.
+_NON_IMPRIMABLE_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff"
+                                  "\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _analyser(texte: str, nom: str) -> tuple[Any, dict[tuple[str, ...], Position]]:

@@ -100,3 +100,14 @@ def test_json_avec_caractere_refuse_par_yaml_reste_situe(tmp_path):
     assert analyse.projet is None
     assert [(c.chemin, c.ligne is not None) for c in analyse.resultat.erreurs] == [
         ("version", True)]
+
+
+def test_json_avec_saut_de_ligne_yaml(tmp_path):
+    """NEL (U+0085) is a plain character in JSON and a line break in YAML: the positions do
+    not shift (case found by the property tests, seed 1614940090)."""
+    data = donnees(MAPA)
+    data["version"] = {"\x85": None}
+    fichier = tmp_path / "projet.json"
+    fichier.write_text(json.dumps(data, default=str, ensure_ascii=False), "utf-8")
+    analyse = analyser_fichier(fichier)
+    assert [(c.chemin, c.ligne) for c in analyse.resultat.erreurs] == [("version", 1)]
