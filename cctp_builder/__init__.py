@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from .analysis import AnalyseProjet
     from .errors import (
         CctpError,
         Constat,
@@ -24,10 +25,11 @@ if TYPE_CHECKING:
         SortieExistante,
     )
     from .kit import build_kit, render_kit, render_piece
-    from .loader import analyser_projet, load_project
+    from .loader import analyser_fichier, analyser_projet, load_project
     from .models import Consultation
 
 _OU: dict[str, str] = {
+    "AnalyseProjet": "analysis",
     "CctpError": "errors",
     "Constat": "errors",
     "ConversionPdfImpossible": "errors",
@@ -36,6 +38,7 @@ _OU: dict[str, str] = {
     "RegleIntrouvable": "errors",
     "Resultat": "errors",
     "SortieExistante": "errors",
+    "analyser_fichier": "loader",
     "analyser_projet": "loader",
     "build_kit": "kit",
     "load_project": "loader",
@@ -45,6 +48,7 @@ _OU: dict[str, str] = {
 }
 
 __all__ = [
+    "AnalyseProjet",
     "CctpError",
     "Consultation",
     "Constat",
@@ -55,6 +59,7 @@ __all__ = [
     "Resultat",
     "SortieExistante",
     "__version__",
+    "analyser_fichier",
     "analyser_projet",
     "build_kit",
     "load_project",

@@ -202,7 +202,7 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def _kill_group(pgid: int, proc: subprocess.Popen | None = None, grace: float = 5.0) -> None:
+def kill_group(pgid: int, proc: subprocess.Popen | None = None, grace: float = 5.0) -> None:
     """SIGTERM the group, SIGKILL what is still alive after ``grace`` seconds."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         if not _group_alive(pgid):
@@ -239,7 +239,7 @@ def _stop_soffice(desktop, proc: subprocess.Popen | None) -> None:
             pass
     # Whatever happened, nothing of this soffice may survive us (oosplash's child
     # soffice.bin is in the same process group).
-    _kill_group(proc.pid, proc)
+    kill_group(proc.pid, proc)
 
 
 def main(argv: list[str]) -> int:

@@ -7,19 +7,23 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import sys
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import _click_fr
 from ._version import __version__
 from .errors import CctpError, Constat, Resultat
+
+if TYPE_CHECKING:
+    from .batch import Bilan
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -100,12 +104,20 @@ def validate(fichiers: tuple[Path, ...], en_json: bool) -> None:
         try:
             projet, resultat = analyser_projet(chemin)
         except ProjetInvalide as exc:
-            projet, resultat = None, Resultat(exc.constats)
+            projet, resultat = None, Resultat(exc.constats or [
+                Constat("", str(exc), "erreur", str(chemin))])
+        except CctpError as exc:  # one file's failure never hides the others
+            projet, resultat = None, Resultat([Constat("", str(exc), "erreur", str(chemin))])
         dans_les_pieces: list[Constat] = []
         if projet is not None and resultat.valide:
             # What « build --final » would refuse: every marker left in the rendered pieces.
-            dans_les_pieces = [Constat("", f"{piece} : {m}", "a_completer", str(chemin))
-                               for piece, marques in reperes(projet).items() for m in marques]
+            try:
+                dans_les_pieces = [Constat("", f"{piece} : {m}", "a_completer", str(chemin))
+                                   for piece, marques in reperes(projet).items()
+                                   for m in marques]
+            except CctpError as exc:
+                resultat = Resultat([*resultat.constats,
+                                     Constat("", str(exc), "erreur", str(chemin))])
         tous.extend(resultat.constats + dans_les_pieces)
         echec |= not resultat.valide
         if not en_json:
@@ -150,9 +162,9 @@ def init(fichier: Path, etudes: str, force: bool) -> None:
         raise CctpError(f"{fichier} existe déjà : ajoutez --force pour le remplacer.")
     texte = projet_de_depart([e.strip() for e in etudes.split(",") if e.strip()],
                              fichier=fichier.name)
-    tmp = fichier.with_name(f".{fichier.name}.tmp")
-    tmp.write_text(texte, encoding="utf-8")
-    os.replace(tmp, fichier)
+    from .ecriture import ecrire_atomiquement
+
+    ecrire_atomiquement(fichier, texte.encode("utf-8"))
     click.echo(f"{fichier} écrit. Complétez-le, puis : cctp-builder validate {fichier}")
 
 
@@ -180,9 +192,28 @@ def _montant(_ctx: click.Context, _param: click.Parameter, valeur: str) -> Decim
     except InvalidOperation:
         raise click.BadParameter(
             f"« {valeur} » n'est pas un montant (ex. 150000 ou 59999,99).") from None
-    if montant < 0 or not montant.is_finite():
+    if not montant.is_finite():
+        raise click.BadParameter(f"« {valeur} » n'est pas un montant fini (ex. 150000).")
+    if montant < 0:
         raise click.BadParameter("le montant doit être positif.")
+    if montant > MONTANT_MAX:
+        raise click.BadParameter("montant démesuré (au plus 999 999 999 999,99 €).")
     return montant
+
+
+MONTANT_MAX = Decimal("999999999999.99")
+
+
+def _mois(_ctx: click.Context, _param: click.Parameter, valeur: str | None) -> float | None:
+    if valeur is None:
+        return None
+    try:
+        mois = float(valeur.replace(",", "."))
+    except ValueError:
+        raise click.BadParameter(f"« {valeur} » n'est pas une durée en mois (ex. 12).") from None
+    if not math.isfinite(mois) or not 0 <= mois <= 1200:
+        raise click.BadParameter("la durée doit être un nombre de mois entre 0 et 1200.")
+    return mois
 
 
 @main.command()
@@ -192,7 +223,7 @@ def _montant(_ctx: click.Context, _param: click.Parameter, valeur: str) -> Decim
 @click.option("--date", "le", type=click.DateTime(["%Y-%m-%d"]), default=None,
               metavar="AAAA-MM-JJ",
               help="Date d'envoi de la consultation (AAAA-MM-JJ) ; aujourd'hui par défaut.")
-@click.option("--months", "--mois", "mois", type=click.FloatRange(min=0), default=None,
+@click.option("--months", "--mois", "mois", callback=_mois, default=None,
               metavar="N",
               help="Durée du marché en mois (pour l'avance obligatoire).")
 @click.option("--json", "en_json", is_flag=True, help="Décision en JSON.")
@@ -242,9 +273,37 @@ def build(fichiers: tuple[Path, ...], sortie: Path, seules: str | None, modeles:
     options = Options(sortie=sortie, pieces=tuple(s.strip() for s in seules.split(","))
                       if seules else None, templates=modeles, final=final, force=force,
                       zip=en_zip, pdf=pdf)
-    bilan = construire_lot(list(fichiers), options, jobs=jobs, echo=click.echo,
-                           terminal=sys.stderr.isatty())
-    sys.exit(0 if bilan.reussis == len(fichiers) else 1)
+    seul = len(fichiers) == 1
+    if not sys.stderr.isatty():
+        bilan = construire_lot(list(fichiers), options, jobs=jobs)
+    elif seul:
+        suite = " et conversion PDF (LibreOffice)" if pdf else ""
+        click.echo(f"Construction du kit de {fichiers[0]}{suite}…", err=True)
+        bilan = construire_lot(list(fichiers), options, jobs=jobs)
+    else:
+        with click.progressbar(length=len(fichiers), label="Construction des kits",
+                               show_pos=True, file=sys.stderr) as barre:
+            bilan = construire_lot(list(fichiers), options, jobs=jobs,
+                                   progression=lambda _issue: barre.update(1))
+    _afficher_bilan(bilan, seul)
+    sys.exit(0 if not bilan.echecs else 1)
+
+
+def _afficher_bilan(bilan: Bilan, seul: bool) -> None:
+    """Written paths of a single kit; each failure with its French message; a summary line."""
+    for issue in bilan.issues:
+        if seul and issue.reussi:
+            click.echo(f"Kit écrit : {issue.message}")
+            for chemin in issue.chemins:
+                click.echo(f"  {chemin}")
+        elif seul:
+            click.echo(issue.message, err=True)
+        elif not issue.reussi:
+            click.echo(f"\n{issue.fichier} : échec\n  {issue.message}", err=True)
+    if not seul:
+        n = len(bilan.issues)
+        click.echo(f"{bilan.reussis} kit(s) construit(s), {len(bilan.echecs)} échec(s) sur {n} "
+                   "fichier(s).")
 
 
 # --------------------------------------------------------------------------- templates
@@ -273,7 +332,7 @@ def templates_check(dossier: Path | None) -> None:
     """Vérifie un dossier de modèles (les modèles intégrés par défaut)."""
     from .templates_tool import verifier
 
-    constats = verifier(dossier)
+    constats = verifier(dossier, projet_essai=_projet_essai() if dossier is not None else None)
     for c in constats:
         click.echo(f"{c.fichier} {c.chemin} : {c.message}", err=True)
     erreurs = [c for c in constats if c.gravite == "erreur"]
@@ -281,6 +340,15 @@ def templates_check(dossier: Path | None) -> None:
         click.echo(f"{len(erreurs)} erreur(s) dans les modèles.", err=True)
         sys.exit(1)
     click.echo("Modèles valides.")
+
+
+def _projet_essai() -> Any:
+    """The sample project of ``templates check``: the starter project with every study."""
+    from .catalogue import catalogue
+    from .loader import charger_texte
+    from .starter import projet_de_depart
+
+    return charger_texte(projet_de_depart(list(catalogue())), "<projet d'exemple>")
 
 
 @templates.command("export")

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from .analysis import AnalyseProjet, analyse_de
 from .catalogue import ENGAGEMENTS_ECOQUARTIER
-from .errors import RegleIntrouvable
+from .errors import ProjetInvalide, RegleIntrouvable
 from .legal import decision_pour
 from .models import (
     Acheteur,
@@ -108,12 +109,21 @@ def _valeur_ou_rien(regles: Regles, ident: str, le: Any) -> Any:
         return None
 
 
-def build_context(projet: Consultation, piece: Piece | None = None) -> dict[str, Any]:
-    """Every variable a template may use (see docs/architecture.md)."""
+def build_context(source: Consultation | AnalyseProjet,
+                  piece: Piece | None = None) -> dict[str, Any]:
+    """Every variable a template may use (see docs/architecture.md), read from the project's
+    analysis (resolution and decision computed once, see :mod:`cctp_builder.analysis`)."""
+    analyse = analyse_de(source)
+    projet = analyse.projet
+    if projet is None:
+        raise ProjetInvalide(constats=analyse.resultat.constats,
+                             fichier=analyse.source.nom if analyse.source else None)
     regles = Regles.charger()
     le = projet.calendrier.date_envoi_publication
-    res = resoudre(projet)
-    decision = decision_pour(projet, regles, res)
+    res = analyse.resolution or resoudre(projet)
+    # A project with findings has no decision in its analysis; the context still needs one
+    # (``decision_pour`` raises a French error when it cannot be made).
+    decision = analyse.decision or decision_pour(projet, regles, res)
     tranches = res.tranches
     return {
         "acheteur": projet.acheteur,

@@ -10,7 +10,9 @@ Every error a user can meet carries a French message. The tree::
     ├── FiltreInvalide             a template filter got a value it cannot format (render.filters)
     ├── MarkupError                a line of templates_src/ cannot be converted (render.markup)
     ├── ConversionPdfImpossible    LibreOffice is absent or failed
-    └── SortieExistante            the output folder exists and --force was not given
+    ├── SortieExistante            the output folder exists and --force was not given
+    └── SortieImpossible           the output path cannot be written (file in the way,
+                                   permission, space, read-only filesystem…)
 
 A ``Constat`` (finding) is one located remark about a project: an error, a warning
 or an item "à compléter".
@@ -104,6 +106,43 @@ class ConversionPdfImpossible(CctpError):
 
 class SortieExistante(CctpError, FileExistsError):
     """The output folder already exists and overwriting was not requested."""
+
+
+class SortieImpossible(CctpError, OSError):
+    """The output path cannot be written; the message names the path and the reason."""
+
+
+_RAISONS = {
+    "EACCES": "permission refusée",
+    "EPERM": "opération non permise",
+    "ENOSPC": "plus de place sur le disque",
+    "EDQUOT": "quota disque dépassé",
+    "EROFS": "système de fichiers en lecture seule",
+    "EEXIST": "un fichier occupe déjà ce chemin",
+    "ENOTDIR": "un élément du chemin est un fichier, pas un dossier",
+    "EISDIR": "c'est un dossier",
+    "ENOENT": "dossier introuvable",
+    "ELOOP": "lien symbolique refusé",
+    "ENAMETOOLONG": "nom trop long",
+    "EXDEV": "déplacement entre deux systèmes de fichiers impossible",
+    "EBUSY": "chemin occupé",
+    "EIO": "erreur d'entrée-sortie",
+}
+
+
+def raison_systeme(exc: OSError) -> str:
+    """A French reason for an operating-system error (``errno``)."""
+    import errno
+
+    if exc.errno is None:
+        return str(exc)
+    nom = errno.errorcode.get(exc.errno, "")
+    return _RAISONS.get(nom, f"erreur système {nom or exc.errno}")
+
+
+def sortie_impossible(chemin: object, exc: OSError) -> SortieImpossible:
+    """``SortieImpossible`` naming ``chemin`` and the French reason of ``exc``."""
+    return SortieImpossible(f"impossible d'écrire « {chemin} » : {raison_systeme(exc)}")
 
 
 @dataclass

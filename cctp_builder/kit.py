@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import datetime as dt
+import errno
 import hashlib
 import io
 import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
@@ -17,11 +21,18 @@ from pathlib import Path
 from typing import Any
 
 from ._version import __version__
+from .analysis import AnalyseProjet
 from .context import build_context
-from .errors import CctpError, SortieExistante
+from .ecriture import creer_exclusivement, preparer_a_cote
+from .errors import CctpError, SortieExistante, SortieImpossible, sortie_impossible
+from .loader import revalider
 from .models import Consultation
 from .pieces import PAR_CODE, PIECES, Piece, plan_piece
-from .render import TemplateSet, render_docx
+from .render import TemplateSet, render_body_text, render_docx
+from .render.engine import fichiers_surcharge
+from .render.isolation import executer_isole
+from .render.limites import Limites
+from .render.package import write_zip
 from .rules import Regles
 
 MARQUEUR = "[À compléter"
@@ -45,13 +56,24 @@ def _proprietes(projet: Consultation, piece: Piece) -> dict[str, Any]:
     }
 
 
-def render_piece(projet: Consultation, code: str, *, templates: Path | None = None) -> bytes:
-    """Render one piece (« rc », « ae », « ccap », « cctp », « dpgf », « cmt », « aapc »)."""
+def render_piece(projet: Consultation | AnalyseProjet, code: str, *,
+                 templates: Path | None = None, limites: Limites | None = None) -> bytes:
+    """Render one piece (« rc », « ae », « ccap », « cctp », « dpgf », « cmt », « aapc »).
+
+    ``projet`` is validated again (a model changed after ``load_project`` cannot produce a
+    piece); templates from ``templates`` render in a limited child process (``limites``)."""
     piece = PAR_CODE.get(code.lower())
     if piece is None:
         raise CctpError(f"pièce inconnue « {code} » ; pièces : {', '.join(PAR_CODE)}.")
-    contexte = build_context(projet, piece)
-    return _rendre(projet, piece, contexte, TemplateSet.get(templates))
+    return render_kit(projet, pieces=[piece.code], templates=templates,
+                      limites=limites).fichiers[piece.fichier]
+
+
+def _telle_que_rendue(piece: Piece, contexte: dict[str, Any]) -> Piece:
+    if piece.code == "aapc" and not contexte["procedure"].avis_requis:
+        # Under the dispense no avis is published: the piece is the letter sent to providers.
+        return replace(piece, titre="Lettre de consultation")
+    return piece
 
 
 def _rendre(projet: Consultation, piece: Piece, contexte: dict[str, Any], ts: TemplateSet) -> bytes:
@@ -59,9 +81,7 @@ def _rendre(projet: Consultation, piece: Piece, contexte: dict[str, Any], ts: Te
         from .pieces.dpgf import build_dpgf
 
         return build_dpgf(contexte)
-    if piece.code == "aapc" and not contexte["procedure"].avis_requis:
-        # Under the dispense no avis is published: the piece is the letter sent to providers.
-        piece = replace(piece, titre="Lettre de consultation")
+    piece = _telle_que_rendue(piece, contexte)
     contexte = {**contexte, "doc": piece}
     return render_docx(ts, plan_piece(ts, piece.code, contexte["etudes"]), contexte,
                        core_properties=_proprietes(projet, piece), date_time=_date_time(projet))
@@ -75,10 +95,30 @@ def marqueurs(data: bytes) -> list[str]:
     return re.findall(r"\[À compléter[^\]]*\]", texte)
 
 
-def reperes(projet: Consultation, *, templates: Path | None = None) -> dict[str, list[str]]:
-    """The « [À compléter : …] » markers each piece would carry, distinct, in order."""
-    kit = render_kit(projet, templates=templates)
-    return {nom: list(dict.fromkeys(m)) for nom, m in kit.a_completer().items()}
+def reperes(projet: Consultation | AnalyseProjet, *,
+            templates: Path | None = None) -> dict[str, list[str]]:
+    """The « [À compléter : …] » markers each Word piece would carry, distinct, in order.
+
+    Only the bodies are rendered (no document assembled, no DPGF, openpyxl not imported):
+    the text is the one ``render_kit`` writes, a test checks it. Templates from a folder
+    render as for a build (in a limited child process)."""
+    if templates is not None:
+        word = [p.code for p in PIECES if p.extension == "docx"]
+        kit = render_kit(projet, pieces=word, templates=templates)
+        return {nom: list(dict.fromkeys(m)) for nom, m in kit.a_completer().items()}
+    analyse = revalider(projet)
+    contexte = build_context(analyse)
+    ts = TemplateSet.get(templates)
+    out: dict[str, list[str]] = {}
+    for piece in PIECES:
+        if piece.extension != "docx":
+            continue
+        piece = _telle_que_rendue(piece, contexte)
+        texte = render_body_text(ts, plan_piece(ts, piece.code, contexte["etudes"]),
+                                 {**contexte, "doc": piece})
+        if trouves := re.findall(r"\[À compléter[^\]]*\]", texte):
+            out[piece.fichier] = list(dict.fromkeys(trouves))
+    return out
 
 
 @dataclass
@@ -93,22 +133,54 @@ class Kit:
                 if nom.endswith(".docx") and (m := marqueurs(data))}
 
 
-def render_kit(projet: Consultation, *, pieces: Iterable[str] | None = None,
-               templates: Path | None = None, progression: Progression | None = None) -> Kit:
-    """Render the chosen pieces (all by default) in memory."""
+def render_kit(projet: Consultation | AnalyseProjet, *, pieces: Iterable[str] | None = None,
+               templates: Path | None = None, progression: Progression | None = None,
+               limites: Limites | None = None) -> Kit:
+    """Render the chosen pieces (all by default) in memory, from the project's analysis.
+
+    ``projet`` is validated again (``revalider``): a model changed after validation, or a
+    dict, never produces a kit; an unchanged one keeps its analysis. Templates from an
+    override folder render in a child process under ``limites`` (see SECURITY.md); the
+    built-in templates render here."""
+    return _render_valide(revalider(projet), pieces, templates, progression, limites)
+
+
+def _render_valide(analyse: AnalyseProjet, pieces: Iterable[str] | None,
+                   templates: Path | None, progression: Progression | None,
+                   limites: Limites | None) -> Kit:
     codes = [c.lower() for c in pieces] if pieces else [p.code for p in PIECES]
     inconnues = [c for c in codes if c not in PAR_CODE]
     if inconnues:
         raise CctpError(f"pièce(s) inconnue(s) : {', '.join(inconnues)} ; pièces possibles : "
                         f"{', '.join(PAR_CODE)}.")
+    if templates is None:
+        return _render_kit(analyse, codes, None, progression)
+    TemplateSet.get(templates, lim=limites)  # folder checks, before any child
+
+    def travail(etape: Callable[[str], None]) -> dict[str, bytes]:
+        return _render_kit(analyse, codes, templates, etape).fichiers
+
+    kit = Kit(_modele(analyse).marche.reference)
+    kit.fichiers = executer_isole(travail, limites, progression=progression)
+    return kit
+
+
+def _modele(analyse: AnalyseProjet) -> Consultation:
+    assert analyse.projet is not None, "revalider() rend toujours un projet valide"
+    return analyse.projet
+
+
+def _render_kit(analyse: AnalyseProjet, codes: list[str], templates: Path | None,
+                progression: Progression | None) -> Kit:
     ts = TemplateSet.get(templates)
-    contexte = build_context(projet)
-    kit = Kit(projet.marche.reference)
+    modele = _modele(analyse)
+    contexte = build_context(analyse)
+    kit = Kit(modele.marche.reference)
     for piece in PIECES:
         if piece.code in codes:
             if progression:
                 progression(piece.fichier)
-            kit.fichiers[piece.fichier] = _rendre(projet, piece, contexte, ts)
+            kit.fichiers[piece.fichier] = _rendre(modele, piece, contexte, ts)
     return kit
 
 
@@ -132,71 +204,220 @@ def manifeste(projet: Consultation, kit: Kit, source: bytes | None,
                      for nom, data in sorted(kit.fichiers.items())},
     }
     if templates is not None:  # a kit built from custom templates says so, with their hashes
-        racine = Path(templates)
         contenu["modeles_personnalises"] = {
-            p.relative_to(racine).as_posix(): _sha256(p.read_bytes())
-            for p in sorted(racine.rglob("*.docx")) if not p.name.startswith(("~$", "."))}
+            nom: _sha256(data) for nom, data in sorted(fichiers_surcharge(Path(templates)).items())}
     return (json.dumps(contenu, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
 
 
 def zip_kit(fichiers: dict[str, bytes], racine: str,
             date_time: tuple[int, int, int, int, int, int]) -> bytes:
-    """A deterministic zip of the kit (sorted names, fixed timestamps and permissions)."""
-    tampon = io.BytesIO()
-    with zipfile.ZipFile(tampon, "w", zipfile.ZIP_DEFLATED) as z:
-        for nom in sorted(fichiers):
-            info = zipfile.ZipInfo(f"{racine}/{nom}", date_time=date_time)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            info.create_system = 3
-            z.writestr(info, fichiers[nom])
-    return tampon.getvalue()
+    """The kit's archive: ``racine/<fichier>`` members, by the one deterministic zip writer."""
+    return write_zip([(f"{racine}/{nom}", data) for nom, data in fichiers.items()], date_time)
+
+
+_RESERVES = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
+                       *(f"LPT{i}" for i in range(10))})
+
+
+def nom_portable(nom: str) -> bool:
+    """Whether ``nom`` is a file name every system accepts (no separator, no Windows
+    reserved name such as CON or LPT1, no trailing dot or space, no control character)."""
+    return (bool(nom) and len(nom) <= 120 and nom not in (".", "..")
+            and not any(c in nom for c in '/\\:*?"<>|') and not any(ord(c) < 32 for c in nom)
+            and not nom.endswith((".", " ")) and not nom.startswith((".", " "))
+            and nom.split(".")[0].upper() not in _RESERVES)
+
+
+
+
+def _vivant(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def restes(out: Path, reference: str) -> list[Path]:
+    """Hidden temporaries of earlier interrupted builds of ``reference`` in ``out`` (those
+    whose process is gone): an old kit parked by an interrupted --force is put back when no
+    kit is in place, the others are removed. Returns what could not be cleaned."""
+    non_nettoyes: list[Path] = []
+    try:
+        entrees = list(os.scandir(out))
+    except OSError:
+        return non_nettoyes
+    cible = out / reference
+    motif = re.compile(rf"^\.{re.escape(reference)}\.(?P<genre>tmp|zip\.tmp|ancien)-"
+                       r"(?P<pid>\d+)-[^/]*$")
+    for e in entrees:
+        m = motif.match(e.name)
+        if m is None or _vivant(int(m.group("pid"))):
+            continue
+        chemin = Path(e.path)
+        try:
+            if m.group("genre") == "ancien" and not os.path.lexists(cible) and os.path.isdir(
+                    chemin / "kit"):
+                os.rename(chemin / "kit", cible)
+                shutil.rmtree(chemin)
+            elif e.is_dir(follow_symlinks=False):
+                shutil.rmtree(chemin)
+            else:
+                chemin.unlink()
+        except OSError:
+            non_nettoyes.append(chemin)
+    return non_nettoyes
+
+
+def _umask() -> int:
+    masque = os.umask(0o022)
+    os.umask(masque)
+    return masque
+
+
+def _echanger(a: Path, b: Path) -> bool:
+    """Atomically exchange two paths (Linux renameat2 RENAME_EXCHANGE); False if unavailable."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
 
 
 def _remplacer_dossier(tmp: Path, cible: Path, force: bool) -> None:
-    if cible.exists():
+    """Put the new kit ``tmp`` at ``cible``: any interruption leaves the old or the new kit."""
+    if os.path.lexists(cible):
         if not force:
             raise SortieExistante(f"le dossier {cible} existe déjà : ajoutez --force pour le "
                                   "remplacer.")
-        ancien = cible.with_name(f".{cible.name}.ancien-{os.getpid()}")
-        os.replace(cible, ancien)
+        if cible.is_symlink() or not cible.is_dir():
+            raise SortieImpossible(f"« {cible} » n'est pas un dossier de kit (fichier ou lien "
+                                   "symbolique) : il n'est pas remplacé.")
+        if _echanger(tmp, cible):  # tmp now holds the old kit
+            shutil.rmtree(tmp, ignore_errors=True)
+            return
+        ancien = Path(tempfile.mkdtemp(prefix=f".{cible.name}.ancien-{os.getpid()}-",
+                                       dir=cible.parent))
+        os.rename(cible, ancien / "kit")  # a crash here: restes() puts it back next run
         try:
-            os.replace(tmp, cible)
+            os.rename(tmp, cible)
         except OSError:
-            os.replace(ancien, cible)
+            os.rename(ancien / "kit", cible)
             raise
         shutil.rmtree(ancien, ignore_errors=True)
     else:
-        os.replace(tmp, cible)
+        os.rename(tmp, cible)
 
 
-def build_kit(projet: Consultation, out_dir: str | Path, *, pieces: Iterable[str] | None = None,
+def _dossier_sortie(out: Path) -> Path:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:
+        raise SortieImpossible(f"impossible d'écrire dans « {out} » : un fichier occupe ce "
+                               "chemin (il faut un dossier).") from exc
+    except OSError as exc:
+        raise sortie_impossible(out, exc) from exc
+    if not out.is_dir():
+        raise SortieImpossible(f"impossible d'écrire dans « {out} » : ce n'est pas un dossier.")
+    return out
+
+
+def _autres_pieces(cible: Path, kit: Kit, nouveau: bytes) -> dict[str, bytes]:
+    """The files of the existing kit at ``cible`` that ``kit`` does not render again, checked
+    against its manifest; refuses (French message, nothing written) when the existing kit
+    came from another project file, version, rules or templates, or was altered."""
+    refus = (f"--only : le kit existant « {cible} » ne peut pas être complété ({{}}) ; "
+             "reconstruisez toutes les pièces, sans --only. Rien n'a été écrit.")
+    try:
+        ancien = json.loads((cible / "manifest.json").read_text(encoding="utf-8"))
+        fichiers = dict(ancien["fichiers"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise CctpError(refus.format("manifest.json absent ou illisible")) from None
+    attendu = json.loads(nouveau)
+    for cle, quoi in (("projet_sha256", "d'un autre fichier projet"),
+                      ("cctp_builder_version", "d'une autre version de cctp_builder"),
+                      ("regles_version", "d'une autre version des règles"),
+                      ("modeles_personnalises", "d'autres modèles")):
+        if ancien.get(cle) != attendu.get(cle):
+            raise CctpError(refus.format(f"il a été construit à partir {quoi}"))
+    gardes: dict[str, bytes] = {}
+    for nom, empreinte in sorted(fichiers.items()):
+        if nom in kit.fichiers or nom == "manifest.json":
+            continue
+        if (cible / nom).is_symlink():
+            raise CctpError(refus.format(f"{nom} est un lien symbolique"))
+        try:
+            data = (cible / nom).read_bytes()
+        except OSError:
+            raise CctpError(refus.format(f"{nom} manque")) from None
+        if not isinstance(empreinte, dict) or _sha256(data) != empreinte.get("sha256"):
+            raise CctpError(refus.format(f"{nom} a été modifié depuis sa construction"))
+        gardes[nom] = data
+        pdf = Path(nom).with_suffix(".pdf").name  # its PDF, if any, is still current
+        if (cible / pdf).is_file():
+            gardes[pdf] = (cible / pdf).read_bytes()
+    return gardes
+
+
+def build_kit(projet: Consultation | AnalyseProjet, out_dir: str | Path, *,
+              pieces: Iterable[str] | None = None,
               templates: Path | None = None, final: bool = False, force: bool = False,
               zip: bool = False, pdf: bool = False, source: bytes | None = None,
-              progression: Progression | None = None) -> list[Path]:
+              progression: Progression | None = None,
+              limites: Limites | None = None) -> list[Path]:
     """Render and write a kit to ``out_dir/<référence>/``; return the written paths.
 
-    All or nothing: pieces are rendered in memory, written in a temporary folder beside the
-    target and moved into place; any failure leaves neither a half folder nor a half zip.
-    """
-    kit = render_kit(projet, pieces=pieces, templates=templates, progression=progression)
+    All or nothing: pieces are rendered in memory, written in a fresh temporary folder
+    beside the target (unpredictable name, created exclusively) and moved into place; any
+    failure leaves the previous kit or none, never half a folder nor half a zip. An output
+    problem is a ``SortieImpossible`` naming the path. The manifest hashes the bytes the
+    project was read from (``source``, else the analysis's, else the model's data)."""
+    analyse = revalider(projet)
+    projet = _modele(analyse)
+    if source is None and analyse.source is not None:
+        source = analyse.source.octets  # the very bytes that were validated, read once
+    reference = projet.marche.reference
+    if not nom_portable(reference):
+        raise CctpError(f"la référence « {reference} » ne peut pas servir de nom de dossier.")
+    kit = _render_valide(analyse, pieces, templates, progression, limites)
     if final and (restants := kit.a_completer()):
         lignes = [f"  {nom} : {m}" for nom, ms in restants.items() for m in sorted(set(ms))]
         raise CctpError("--final : des repères « [À compléter » subsistent ; rien n'a été "
                         "écrit.\n" + "\n".join(lignes))
-    kit.fichiers["manifest.json"] = manifeste(projet, kit, source, templates)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    cible = out / kit.reference
-    archive = out / f"{kit.reference}.zip"
+    out = _dossier_sortie(Path(out_dir))
+    cible = out / reference
+    archive = out / f"{reference}.zip"
+    if cible.parent != out or archive.parent != out:  # pragma: no cover - nom_portable
+        raise CctpError(f"la référence « {reference} » sort du dossier de sortie.")
+    restes(out, reference)
     if not force:
         for chemin in (cible, archive) if zip else (cible,):
-            if chemin.exists():
+            if os.path.lexists(chemin):
                 raise SortieExistante(f"{chemin} existe déjà : ajoutez --force pour le remplacer.")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{kit.reference}.", dir=out))
+    if pieces is not None and cible.is_dir() and not cible.is_symlink():
+        # --only on an existing kit: the other pieces stay, and the manifest and the zip
+        # describe the whole folder again (or nothing is written, with the reason).
+        kit.fichiers.update(_autres_pieces(cible, kit, manifeste(projet, kit, source, templates)))
+    kit.fichiers["manifest.json"] = manifeste(projet, kit, source, templates)
+    tmp: Path | None = None
+    tmp_zip: Path | None = None
+    chemin_en_cours: Path = out
     try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{reference}.tmp-{os.getpid()}-", dir=out))
+        chemin_en_cours = tmp
         for nom, data in kit.fichiers.items():
-            (tmp / nom).write_bytes(data)
+            creer_exclusivement(tmp / nom, data)
         if pdf:
             from .pdf import convertir_en_pdf
 
@@ -205,17 +426,27 @@ def build_kit(projet: Consultation, out_dir: str | Path, *, pieces: Iterable[str
             docx = sorted(p for p in tmp.iterdir() if p.suffix == ".docx")
             for chemin in convertir_en_pdf(docx, tmp):
                 kit.fichiers[chemin.name] = chemin.read_bytes()
-        tmp_zip = None
+        os.chmod(tmp, 0o777 & ~_umask())
         if zip:
-            tmp_zip = out / f".{kit.reference}.zip.tmp-{os.getpid()}"
-            tmp_zip.write_bytes(zip_kit(kit.fichiers, kit.reference, _date_time(projet)))
+            chemin_en_cours = archive
+            tmp_zip = preparer_a_cote(archive, zip_kit(kit.fichiers, reference,
+                                                       _date_time(projet)))
+        chemin_en_cours = cible
         _remplacer_dossier(tmp, cible, force)
+        tmp = None
         if tmp_zip is not None:
+            chemin_en_cours = archive
+            if os.path.isdir(archive) and not os.path.islink(archive):
+                raise SortieImpossible(f"impossible d'écrire « {archive} » : c'est un dossier.")
             os.replace(tmp_zip, archive)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        for reste in out.glob(f".{kit.reference}.zip.tmp-*"):
-            reste.unlink(missing_ok=True)
-        raise
+            tmp_zip = None
+    except OSError as exc:
+        raise sortie_impossible(chemin_en_cours, exc) from exc
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        if tmp_zip is not None:
+            with contextlib.suppress(OSError):
+                tmp_zip.unlink()
     ecrits = [cible / nom for nom in sorted(kit.fichiers)]
     return ecrits + ([archive] if zip else [])

@@ -34,7 +34,8 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from cctp_builder._uno_convert import OPTIONS_SOFFICE, _kill_group
+from cctp_builder._uno_convert import OPTIONS_SOFFICE, kill_group
+from cctp_builder.ecriture import ecrire_atomiquement
 from cctp_builder.errors import ConversionPdfImpossible
 
 __all__ = ["convertir_en_pdf", "soffice_disponible", "python_uno", "CONSEIL_INSTALLATION"]
@@ -287,7 +288,7 @@ def _tuer_groupe(pgid: int, proc: subprocess.Popen | None = None) -> None:
     """SIGTERM the process group, then SIGKILL what is left after a grace period."""
     if proc is not None:
         proc.poll()  # reap our own child so that it does not count as alive
-    _kill_group(pgid, proc, _GRACE)
+    kill_group(pgid, proc, _GRACE)
 
 
 def _tuer_orphelins(marqueur: str) -> None:
@@ -369,12 +370,9 @@ def _installer(src: Path, dst: Path) -> None:
         return
     except OSError:
         pass
-    tmp = dst.with_name(f".{dst.name}.{secrets.token_hex(4)}.tmp")
     try:
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, dst)
+        ecrire_atomiquement(dst, src.read_bytes())
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise ConversionPdfImpossible(
             f"Impossible d'écrire le PDF {dst} : {exc.strerror or exc}"
         ) from exc

@@ -6,14 +6,52 @@ import shutil
 from pathlib import Path
 
 from .context import NOMS_CONTEXTE, TYPES_CONTEXTE
-from .errors import CctpError, Constat
+from .errors import CctpError, Constat, ModeleInvalide
+from .kit import render_kit
+from .models import Consultation
 from .render import TemplateSet, base_style_ids, builtin_templates_dir, docx_to_text, lint_templates
+from .render.limites import Limites
 
 
-def verifier(dossier: Path | None = None) -> list[Constat]:
-    """Lint a template folder (the built-in templates by default)."""
-    cible = Path(dossier) if dossier is not None else builtin_templates_dir()
-    return lint_templates(cible, set(NOMS_CONTEXTE), base_style_ids(), TYPES_CONTEXTE)
+def verifier(dossier: Path | None = None, *, projet_essai: Consultation | None = None,
+             limites: Limites | None = None) -> list[Constat]:
+    """Lint a template folder (the built-in templates by default), then, for a folder of
+    one's own and a sample project ``projet_essai``, render every piece of that project with
+    the folder under the same limits as ``build``, so that what ``build`` would refuse is
+    reported here."""
+    if dossier is None:
+        return lint_templates(builtin_templates_dir(), set(NOMS_CONTEXTE), base_style_ids(),
+                              TYPES_CONTEXTE)
+    cible = Path(dossier)
+    try:
+        TemplateSet.get(cible, lim=limites)
+    except ModeleInvalide as exc:
+        return [_constat(cible, exc, "dossier refusé")]
+    constats = lint_templates(cible, set(NOMS_CONTEXTE), base_style_ids(), TYPES_CONTEXTE)
+    if projet_essai is not None and not any(c.gravite == "erreur" for c in constats):
+        constats.extend(rendu_essai(cible, projet_essai, limites=limites))
+    return constats
+
+
+def rendu_essai(dossier: Path, projet: Consultation, *,
+                limites: Limites | None = None) -> list[Constat]:
+    """Render every piece of ``projet`` with ``dossier`` (isolated, limited)."""
+    try:
+        render_kit(projet, templates=dossier, limites=limites)
+    except ModeleInvalide as exc:
+        return [_constat(dossier, exc, "rendu d'essai refusé")]
+    return []
+
+
+def _constat(dossier: Path, exc: ModeleInvalide, quoi: str) -> Constat:
+    nom = exc.modele or ""
+    if nom and not nom.endswith(".docx"):
+        nom += ".docx"
+    texte = str(exc)
+    if texte.startswith("Modèle « "):
+        texte = texte.split(" : ", 1)[-1]
+    return Constat(chemin=nom or str(dossier), message=f"{quoi} : {texte}",
+                   fichier=str(dossier / nom) if nom else str(dossier))
 
 
 def exporter(dossier: Path, *, force: bool = False) -> int:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from . import legal
 from .errors import Constat
 from .models import Consultation
 from .models.base import SEMAINES_PAR_MOIS, cpv_chiffre_controle
-from .resolution import Resolution, resoudre
+from .resolution import Resolution
 
 Verification = Callable[[Consultation], list[Constat]]
 
@@ -172,22 +171,16 @@ def a_completer(p: Consultation) -> list[Constat]:
     return out
 
 
-def _legal(p: Consultation, res: Resolution) -> list[Constat]:
-    return legal.check(p, legal.decision_pour(p, resolution=res))
-
-
 VERIFICATIONS: list[Verification] = [_criteres, _calendrier, _tranches, _marche]
 
 
-def valider(projet: Consultation) -> list[Constat]:
-    """Every finding on a structurally valid project: errors, warnings, items à compléter."""
-    res = resoudre(projet)
+def verifier(projet: Consultation, res: Resolution) -> list[Constat]:
+    """Coherence findings on a structurally valid project, from its resolution (computed once
+    by :func:`cctp_builder.analysis.analyser`, which adds the legal checks and the items
+    « à compléter »)."""
     constats = list(res.constats)
     if not res.constats:
         constats.extend(_durees(projet, res))
     for verif in VERIFICATIONS:
         constats.extend(verif(projet))
-    if not [c for c in constats if c.gravite == "erreur"]:
-        constats.extend(_legal(projet, res))
-    constats.extend(a_completer(projet))
     return constats

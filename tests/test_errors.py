@@ -41,3 +41,26 @@ def test_import_du_paquet_ne_charge_ni_le_rendu_ni_pydantic() -> None:
     assert sortie.strip() == "[]"
     assert sorted(cctp_builder.__all__) == sorted(set(cctp_builder.__all__))
     assert all(hasattr(cctp_builder, nom) for nom in cctp_builder.__all__)
+
+
+def test_ecriture_atomique_exclusive_et_sans_reste(tmp_path):
+    """The one atomic write: replaces the target, never writes through a link, leaves no
+    temporary file behind, follows the umask."""
+    import os
+
+    from cctp_builder.ecriture import ecrire_atomiquement
+
+    cible = tmp_path / "projet.yaml"
+    cible.write_bytes(b"ancien")
+    ecrire_atomiquement(cible, b"nouveau")
+    assert cible.read_bytes() == b"nouveau"
+    masque = os.umask(0o022)
+    os.umask(masque)
+    assert cible.stat().st_mode & 0o777 == 0o666 & ~masque
+    ailleurs = tmp_path / "ailleurs"
+    ailleurs.write_bytes(b"intact")
+    lien = tmp_path / "lien"
+    lien.symlink_to(ailleurs)
+    ecrire_atomiquement(lien, b"x")  # the link itself is replaced, its target untouched
+    assert ailleurs.read_bytes() == b"intact" and not lien.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ailleurs", "lien", "projet.yaml"]

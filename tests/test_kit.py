@@ -300,3 +300,85 @@ def test_final_succeeds_once_every_marker_is_filled(runner, tmp_path):
     res = runner.invoke(main, ["build", str(projet), "-o", str(tmp_path / "dce"), "--final"])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "dce" / "CHV-2026-03" / "01-RC.docx").exists()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_batch_api_returns_outcomes_and_prints_nothing(tmp_path, capsys, jobs):
+    """``construire_lot`` (library) returns every outcome in the order given and never
+    prints: no ``echo`` argument left to crash on a failed build."""
+    from cctp_builder.batch import Options, construire_lot
+
+    mauvais = tmp_path / "mauvais.yaml"
+    mauvais.write_text("acheteur: [\n", "utf-8")
+    vus = []
+    bilan = construire_lot([mauvais, MAPA], Options(sortie=tmp_path / "dce"), jobs=jobs,
+                           progression=vus.append)
+    assert [i.fichier for i in bilan.issues] == [str(mauvais), str(MAPA)]
+    assert [i.reussi for i in bilan.issues] == [False, True]
+    assert "YAML" in bilan.issues[0].message and bilan.echecs == [bilan.issues[0]]
+    assert sorted(i.fichier for i in vus) == sorted([str(mauvais), str(MAPA)])
+    assert capsys.readouterr() == ("", "")
+
+
+def test_one_zip_writer_for_the_kit_the_dpgf_and_the_word_pieces(tmp_path):
+    """The kit's archive, the DPGF and the Word pieces come from the one deterministic
+    writer (render.package.write_zip): names sorted, the consultation date on every member,
+    no owner permissions recorded (an extracted kit follows the reader's umask)."""
+    projet = load_project(MAPA)
+    chemins = build_kit(projet, tmp_path, zip=True)
+    d = projet.calendrier.date_envoi_publication
+    archives = [p.read_bytes() for p in chemins if p.suffix in (".zip", ".xlsx", ".docx")]
+    assert {p.suffix for p in chemins} >= {".zip", ".xlsx", ".docx"}
+    for data in archives:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = z.infolist()
+        assert [i.filename for i in infos] == sorted(i.filename for i in infos)
+        assert {(i.date_time[:3], i.create_system, i.external_attr) for i in infos} == {
+            ((d.year, d.month, d.day), 0, 0)}
+
+
+def test_only_keeps_the_other_pieces_and_refreshes_manifest_and_zip(runner, tmp_path):
+    sortie = tmp_path / "dce"
+    assert runner.invoke(main, ["build", str(MAPA), "-o", str(sortie), "--zip"]).exit_code == 0
+    dossier = sortie / "CHV-2026-03"
+    avant = {p.name: p.read_bytes() for p in dossier.iterdir()}
+    res = runner.invoke(main, ["build", str(MAPA), "-o", str(sortie), "--zip", "--force",
+                               "--only", "cctp"])
+    assert res.exit_code == 0, res.output
+    apres = {p.name: p.read_bytes() for p in dossier.iterdir()}
+    assert apres == avant  # same inputs: every piece kept or rebuilt identical
+    manifeste = json.loads(apres["manifest.json"])
+    assert sorted(manifeste["fichiers"]) == sorted(n for n in apres if n != "manifest.json")
+    with zipfile.ZipFile(sortie / "CHV-2026-03.zip") as z:
+        assert sorted(n.split("/", 1)[1] for n in z.namelist()) == sorted(apres)
+
+
+def test_only_refuses_to_complete_a_kit_of_another_project_file(runner, tmp_path):
+    sortie = tmp_path / "dce"
+    assert runner.invoke(main, ["build", str(MAPA), "-o", str(sortie)]).exit_code == 0
+    dossier = sortie / "CHV-2026-03"
+    avant = {p.name: p.read_bytes() for p in dossier.iterdir()}
+    autre = tmp_path / "projet.yaml"
+    autre.write_bytes(MAPA.read_bytes() + b"\n# une retouche\n")
+    res = runner.invoke(main, ["build", str(autre), "-o", str(sortie), "--force",
+                               "--only", "cctp"])
+    assert res.exit_code == 1
+    assert "--only" in res.output and "autre fichier projet" in res.output
+    assert "Rien n'a été écrit" in res.output
+    assert {p.name: p.read_bytes() for p in dossier.iterdir()} == avant
+    (dossier / "01-RC.docx").write_bytes(b"retouche")
+    res = runner.invoke(main, ["build", str(MAPA), "-o", str(sortie), "--force",
+                               "--only", "cctp"])
+    assert res.exit_code == 1 and "01-RC.docx a été modifié" in res.output
+
+
+@pytest.mark.parametrize("exemple", [MAPA, DISPENSE, RICHE], ids=lambda p: p.stem)
+def test_markers_listed_by_validate_are_those_of_the_written_pieces(exemple):
+    """``reperes`` renders only the bodies (fast ``validate``): same markers as the pieces."""
+    from cctp_builder.kit import render_kit, reperes
+    from cctp_builder.render.engine import unescape_xml
+
+    projet = load_project(exemple)
+    attendus = {nom: list(dict.fromkeys(unescape_xml(m) for m in ms))
+                for nom, ms in render_kit(projet).a_completer().items()}
+    assert reperes(projet) == attendus

@@ -8,7 +8,32 @@ import typing
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
+
+# Characters no document can hold: C0 and C1 controls other than tab, line feed and
+# carriage return, DEL, U+FFFE/U+FFFF and lone surrogates. They are refused (not stripped)
+# with the field's location, so that what the pieces say is exactly what was typed.
+_CONTROLES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
+def sans_controle(v: Any) -> Any:
+    """Refuse a text (or a list of texts) holding a control character."""
+    textes = [v] if isinstance(v, str) else [x for x in v if isinstance(x, str)] if isinstance(
+        v, (list, tuple)) else []
+    for texte in textes:
+        m = _CONTROLES.search(texte)
+        if m:
+            raise ValueError(f"caractère de contrôle interdit (U+{ord(m.group()):04X}, "
+                             f"position {m.start() + 1}) : retirez-le du texte.")
+    return v
+
 
 SEMAINES_PAR_MOIS = Decimal("4.345")
 """Weeks in an average month (365.25 / 7 / 12, rounded): the one conversion of a duration in
@@ -16,7 +41,8 @@ weeks into months (validation of tranches, legal test of the advance)."""
 
 
 class Modele(BaseModel):
-    """Base of every model class: unknown keys are refused, values are immutable."""
+    """Base of every model class: unknown keys are refused, values are immutable, texts
+    hold no control character."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -24,6 +50,11 @@ class Modele(BaseModel):
         str_strip_whitespace=True,
         validate_default=True,
     )
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _sans_controle(cls, v: Any) -> Any:
+        return sans_controle(v)
 
 
 def luhn_valide(chiffres: str) -> bool:
@@ -101,6 +132,24 @@ def departement_de_insee(code_insee: str) -> str:
 Siret = Annotated[str, AfterValidator(_verifier_siret)]
 CodeInsee = Annotated[str, AfterValidator(_verifier_insee)]
 CodeCpv = Annotated[str, AfterValidator(_verifier_cpv)]
+
+_NOMS_RESERVES = frozenset({"CON", "PRN", "AUX", "NUL", "CLOCK$", "CONIN$", "CONOUT$",
+                            *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))})
+
+
+def _verifier_nom_portable(v: str) -> str:
+    """A name every system accepts as a folder name (it names the kit's folder)."""
+    if v.split(".")[0].upper() in _NOMS_RESERVES:
+        raise ValueError(f"« {v} » est un nom réservé par Windows (CON, NUL, AUX, PRN, COM1…, "
+                         "LPT1…) : le kit ne pourrait pas y être décompressé ; choisissez une "
+                         "autre référence.")
+    if v.endswith((".", " ")):
+        raise ValueError("une référence ne peut pas finir par un point ou une espace "
+                         "(nom de dossier refusé par Windows).")
+    return v
+
+
+NomPortable = Annotated[str, AfterValidator(_verifier_nom_portable)]
 Montant = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
 MontantPositif = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 Pourcentage = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import CodeCpv, Modele, Montant, Pourcentage, Texte, TexteCourt
+from .base import CodeCpv, Modele, Montant, NomPortable, Pourcentage, Texte, TexteCourt
 
 Procedure = Literal["dispense", "mapa", "appel_offres_ouvert"]
 
@@ -100,7 +100,7 @@ class ProprieteResultats(Modele):
 class Marche(Modele):
     """The public contract itself."""
 
-    reference: str = Field(
+    reference: NomPortable = Field(
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$",
         description="Référence du marché (lettres, chiffres, tiret ; sert de nom de dossier)",
     )

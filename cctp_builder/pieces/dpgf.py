@@ -29,7 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
@@ -37,6 +37,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
+
+from ..render.package import write_zip
 
 __all__ = ["build_dpgf", "FORMAT_EUROS"]
 
@@ -123,6 +125,18 @@ def _taux_tva(context: dict[str, Any]) -> Decimal:
     return taux / 100
 
 
+# What makes a spreadsheet read a cell as a formula or a command (OWASP, CSV injection).
+_DEBUTS_FORMULE = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def texte_cellule(texte: str) -> str:
+    """A project text as it goes into a cell: characters a spreadsheet cannot hold removed
+    (control characters). A text starting like a formula stays as typed: the cell is a
+    text cell with Excel's quote prefix (the invisible « ' »), so it is never evaluated,
+    even after the bidder edits it."""
+    return ILLEGAL_CHARACTERS_RE.sub("", texte)
+
+
 class _Feuille:
     """Writes the DPGF sheet row by row and remembers the cells the recap needs."""
 
@@ -143,8 +157,31 @@ class _Feuille:
     def cellule(self, col: int, valeur: Any = None, *, gras: bool = False, taille: float = 10,
                 couleur: str | None = None, fond: PatternFill | None = None,
                 format: str | None = None, horizontal: str = "left", bordure: bool = True,
-                italique: bool = False, protection: Protection = VERROUILLE) -> Cell:
+                italique: bool = False, protection: Protection = VERROUILLE,
+                formule: bool = False) -> Cell:
+        """One styled cell. A text is always a text cell (never a formula), its characters
+        that a spreadsheet would read as the start of a formula neutralised (see
+        ``texte_cellule``); only ``formule=True`` (the tool's own formulas) makes one."""
+        texte = isinstance(valeur, str) and not formule
+        if texte:
+            valeur = texte_cellule(valeur)
         c = self.ws.cell(row=self.ligne, column=col, value=valeur)
+        if texte:
+            c.data_type = "s"
+            if valeur.startswith(_DEBUTS_FORMULE):
+                self._style_cellule(c, gras, taille, couleur, fond, format, horizontal, bordure,
+                                    italique, protection)
+                c._style = copy(c._style)
+                c._style.quotePrefix = 1  # Excel's « ' »: typed text, never a formula
+                return c
+        elif formule and not (isinstance(valeur, str) and valeur.startswith("=")):
+            raise ValueError("formule attendue")
+        return self._style_cellule(c, gras, taille, couleur, fond, format, horizontal, bordure,
+                                   italique, protection)
+
+    def _style_cellule(self, c: Cell, gras: bool, taille: float, couleur: str | None,
+                       fond: PatternFill | None, format: str | None, horizontal: str,
+                       bordure: bool, italique: bool, protection: Protection) -> Cell:
         # openpyxl hashes every style object on assignment: style each combination once,
         # then copy its style indices (a small array) to the other cells.
         cle = (gras, taille, couleur, id(fond), format, horizontal, bordure, italique,
@@ -198,7 +235,8 @@ class _Feuille:
         for col in range(2, self.cols.montant):
             self.cellule(col, None, fond=fond)
         self.fusion(1, self.cols.montant - 1)
-        c = self.cellule(self.cols.montant, formule, gras=gras, fond=fond, format=FORMAT_EUROS,
+        c = self.cellule(self.cols.montant, formule, formule=True, gras=gras, fond=fond,
+                         format=FORMAT_EUROS,
                          horizontal="right")
         return c.coordinate
 
@@ -273,7 +311,8 @@ def _tranche(f: _Feuille, t: Any, detail_jours: bool, taux: str,
             j, pj = get_column_letter(f.cols.jours), get_column_letter(f.cols.prix_journee)
             f.saisie(f.cols.jours, format=FORMAT_JOURS)
             f.saisie(f.cols.prix_journee, format=FORMAT_EUROS)
-            f.cellule(f.cols.montant, f"={j}{f.ligne}*{pj}{f.ligne}", format=FORMAT_EUROS,
+            f.cellule(f.cols.montant, f"={j}{f.ligne}*{pj}{f.ligne}", formule=True,
+                      format=FORMAT_EUROS,
                       horizontal="right")
         else:
             f.saisie(f.cols.montant, format=FORMAT_EUROS)
@@ -349,7 +388,8 @@ def _recapitulatif(f: _Feuille, tranches: list[Any], totaux: list[dict[str, str]
             f.cellule(col, None, fond=fond)
         f.fusion(1 if code is None else 2, premiere_montant - 1)
         for cle, col in colonnes.items():
-            f.cellule(col, valeurs[cle], gras=gras, fond=fond, format=FORMAT_EUROS,
+            f.cellule(col, valeurs[cle], formule=True, gras=gras, fond=fond,
+                      format=FORMAT_EUROS,
                       horizontal="right")
         largeur = sum(f.cols.largeurs[(0 if code is None else 1):premiere_montant - 1])
         f.ws.row_dimensions[f.ligne].height = _hauteur(libelle, largeur)
@@ -496,15 +536,7 @@ def _ecrire(wb: Workbook) -> bytes:
 
 
 def _zip_deterministe(data: bytes, quand: dt.datetime) -> bytes:
-    """Same members, same order, fixed timestamps and permissions: identical bytes each run."""
-    date_time = (max(quand.year, 1980), quand.month, quand.day, 0, 0, 0)
-    sortie = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as zin, \
-            zipfile.ZipFile(sortie, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            nouveau = zipfile.ZipInfo(info.filename, date_time=date_time)
-            nouveau.compress_type = zipfile.ZIP_DEFLATED
-            nouveau.external_attr = 0o644 << 16
-            nouveau.create_system = 3
-            zout.writestr(nouveau, zin.read(info.filename))
-    return sortie.getvalue()
+    """The workbook's members rewritten by the package's one deterministic zip writer."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zin:
+        membres = [(nom, zin.read(nom)) for nom in zin.namelist()]
+    return write_zip(membres, (quand.year, quand.month, quand.day, 0, 0, 0))

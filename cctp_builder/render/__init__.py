@@ -13,7 +13,7 @@ Public API::
 """
 
 from .dump import docx_to_text
-from .engine import TemplateSet, builtin_templates_dir, render_docx
+from .engine import TemplateSet, builtin_templates_dir, render_body_text, render_docx
 from .environment import make_environment
 from .filters import FILTERS, ACompleter, FiltreInvalide
 from .lint import base_style_ids, lint_templates
@@ -32,5 +32,6 @@ __all__ = [
     "docx_to_text",
     "lint_templates",
     "make_environment",
+    "render_body_text",
     "render_docx",
 ]

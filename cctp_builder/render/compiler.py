@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from docxtpl import DocxTemplate
 from jinja2 import Template
 from lxml import etree
 
@@ -29,10 +28,12 @@ from .ooxml import (
     SETTINGS_PART,
     STYLES_PART,
     W_NS,
+    XML_NS,
+    paragraph_text,
     parse,
     w,
 )
-from .package import Member, read_docx
+from .package import Member, lire_fichier, read_docx
 
 _BODY_OPEN = re.compile(r"<w:body(\s[^>]*)?>")
 _XMLNS = re.compile(r'xmlns:([\w.-]+)="([^"]*)"')
@@ -60,16 +61,13 @@ def patch(xml: str) -> str:
     and one paragraph (or block tag) a line, so that jinja line numbers point at a
     paragraph. ``render_body`` removes these newlines: in the output a newline followed
     by "<" can only come from here, since values are escaped."""
+    from docxtpl import DocxTemplate  # only on a cache miss: it imports python-docx
+
     xml = DocxTemplate.patch_xml(None, xml)
     xml = _IN_TAG.sub(lambda m: m.group(0).replace("&amp;", "&").replace("&quot;", '"')
                       .replace("&apos;", "'"), xml)
     xml = re.sub(r"(</w:(?:p|tr|tbl)>)(\{%)", "\\1\n\\2", xml)
     return re.sub(r"<w:p([ >])", "\n<w:p\\1", xml)
-
-
-def compile_source(source: str, name: str) -> tuple[Template, str]:
-    template, filename, _ = _compile_code(source, name)
-    return template, filename
 
 
 def _compile_code(source: str, name: str,
@@ -81,6 +79,25 @@ def _compile_code(source: str, name: str,
     except Exception as exc:  # TemplateSyntaxError and friends
         raise to_modele_invalide(exc, modele=name, source=source, filename=filename) from exc
     return env.template_class.from_code(env, code, env.make_globals(None)), filename, code
+
+
+_BALISE_COMPLETE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
+
+
+def verifier_balises(body: etree._Element, name: str) -> None:
+    """Refuse a tag opened in one paragraph and closed in another (or never): docxtpl would
+    join the paragraphs in between into the tag, silently dropping their text."""
+    for n, p in enumerate(body.iter(w("p")), start=1):
+        texte = paragraph_text(p)
+        if "{" not in texte and "}" not in texte:
+            continue
+        reste = _BALISE_COMPLETE.sub("", texte)
+        if any(x in reste for x in ("{{", "{%", "{#", "}}", "%}", "#}")):
+            visible = " ".join(texte.split())
+            raise ModeleInvalide(
+                f"paragraphe {n} : balise ouverte ou fermée sans son autre moitié dans ce "
+                "paragraphe (une balise {{ }}, {% %} ou {# #} doit tenir dans un seul "
+                "paragraphe)", modele=name, extrait=visible[:200])
 
 
 def clean_body(body: etree._Element) -> None:
@@ -129,7 +146,7 @@ def _merge_runs(body: etree._Element) -> None:
         if _rpr_key(rpr1) != _rpr_key(rpr2) or len(t1) != 1 or len(t2) != 1:
             continue
         t1[0].text = (t1[0].text or "") + (t2[0].text or "")
-        t1[0].set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        t1[0].set(f"{{{XML_NS}}}space", "preserve")
         r.getparent().remove(r)
 
 
@@ -196,26 +213,29 @@ TAILLE_MAX_CACHE = 20 * 1024 * 1024
 def compile_fragment(path: Path, name: str, style_ids: frozenset[str], *,
                      sandbox: bool = True) -> CompiledFragment:
     """A compiled fragment, from the on-disk cache when this file version was seen before."""
-    if path.stat().st_size > TAILLE_MAX_CACHE:  # let read_docx refuse it with its own message
-        return _compile_fragment(path, name, style_ids, sandbox)[0]
-    contenu = path.read_bytes()
+    contenu = lire_fichier(path, modele=name, maximum=TAILLE_MAX_CACHE)
     k = diskcache.cle(contenu, f"{name}|{'sandbox' if sandbox else 'fourni'}", style_ids)
     entree = diskcache.lire(k)
     if entree is not None:
         env = shared_environment(sandbox)
         template = env.template_class.from_code(env, entree["code"], env.make_globals(None))
-        return CompiledFragment(name, path, template, entree["source"], entree["filename"],
-                                entree["namespaces"], entree["links"], entree["has_tc"])
-    frag, code = _compile_fragment(path, name, style_ids, sandbox)
+        try:
+            return CompiledFragment(
+                name, path, template, str(entree["source"]), str(entree["filename"]),
+                {str(k): str(v) for k, v in entree["namespaces"].items()},
+                tuple((str(a), str(b)) for a, b in entree["links"]), bool(entree["has_tc"]))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            pass  # a malformed entry: compile again
+    frag, code = _compile_fragment(contenu, path, name, style_ids, sandbox)
     diskcache.ecrire(k, {"source": frag.source, "filename": frag.filename,
                          "namespaces": frag.namespaces, "links": frag.hyperlinks,
                          "has_tc": frag.has_tc}, code)
     return frag
 
 
-def _compile_fragment(path: Path, name: str, style_ids: frozenset[str],
+def _compile_fragment(contenu: bytes, path: Path, name: str, style_ids: frozenset[str],
                       sandbox: bool = True) -> tuple[CompiledFragment, object]:
-    members = read_docx(path, modele=name)
+    members = read_docx(contenu, modele=name)
     body, _ = body_of(members[DOCUMENT_PART], name)
     clean_body(body)
     alias_styles(body, style_ids)
@@ -223,6 +243,7 @@ def _compile_fragment(path: Path, name: str, style_ids: frozenset[str],
             f".//{w('endnoteReference')}") is not None:
         raise ModeleInvalide("les notes de bas de page et de fin ne sont pas prises en charge "
                              "dans un fragment", modele=name)
+    verifier_balises(body, name)
     links = relink(body, members, name)
     inner, namespaces = inner_xml(body)
     source = patch(inner)
@@ -270,11 +291,12 @@ def compile_base(path: Path, name: str = "base") -> CompiledBase:
     for rel in parse(members[DOCUMENT_RELS]) if DOCUMENT_RELS in members else []:
         if rel.get("Type") in (REL_HEADER, REL_FOOTER):
             part = _resolve(rel.get("Target"))
+            if part not in members:
+                raise ModeleInvalide(f"l'en-tête ou le pied de page « {part[:200]} » annoncé "
+                                     "par le document est absent de l'archive", modele=name)
             xml = etree.tostring(parse(members[part]), encoding="unicode")
-            source = patch(xml)
             label = f"{name} ({'en-tête' if rel.get('Type') == REL_HEADER else 'pied de page'})"
-            tpl, filename = compile_source(source, label)
-            parts[part] = (tpl, source, filename)
+            parts[part] = _partie_de_base(xml, label)
     dynamic = {DOCUMENT_PART, CORE_PART, SETTINGS_PART, NUMBERING_PART, DOCUMENT_RELS,
                *parts}
     base = CompiledBase(
@@ -287,10 +309,26 @@ def compile_base(path: Path, name: str = "base") -> CompiledBase:
         rels=rels_xml or _EMPTY_RELS, style_ids=frozenset(styles))
     _numbering_facts(base, styles, members.get(NUMBERING_PART))
     if body_inner.strip():
-        source = patch(body_inner)
-        tpl, filename = compile_source(source, name)
+        tpl, source, filename = _partie_de_base(body_inner, name)
         base.body = CompiledFragment(name, path, tpl, source, filename, {})
     return base
+
+
+def _partie_de_base(xml: str, label: str) -> tuple[Template, str, str]:
+    """docxtpl's mending and the jinja compilation of a part of the base (header, footer,
+    body text), from the on-disk cache when this text was seen before: a process whose
+    templates are all cached never imports docxtpl (nor python-docx)."""
+    k = diskcache.cle(xml.encode("utf-8"), f"{label}|base|sandbox", frozenset())
+    entree = diskcache.lire(k)
+    if entree is not None and isinstance(entree.get("source"), str) and isinstance(
+            entree.get("filename"), str):
+        env = shared_environment(True)
+        template = env.template_class.from_code(env, entree["code"], env.make_globals(None))
+        return template, entree["source"], entree["filename"]
+    source = patch(xml)
+    template, filename, code = _compile_code(source, label)
+    diskcache.ecrire(k, {"source": source, "filename": filename}, code)
+    return template, source, filename
 
 
 _EMPTY_RELS = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'

@@ -11,6 +11,7 @@ from jinja2 import TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SecurityError
 
 from ..errors import ModeleInvalide
+from .environment import LimiteDepassee
 from .filters import FiltreInvalide
 
 _XML_TAG = re.compile(r"<[^>]+>")
@@ -56,12 +57,20 @@ def template_lineno(exc: BaseException, filename: str) -> int | None:
 def message_fr(exc: BaseException) -> str:
     """A French message for a jinja (or filter) failure."""
     text = str(getattr(exc, "message", None) or exc)
+    if isinstance(exc, MemoryError):
+        return "limite de rendu dépassée : mémoire épuisée (boucle ou valeur démesurée)"
+    if isinstance(exc, RecursionError):
+        return "limite de rendu dépassée : récursion trop profonde (macro qui s'appelle)"
+    if isinstance(exc, LimiteDepassee):
+        return f"limite de rendu dépassée : {text}"
     if isinstance(exc, SecurityError):
         m = re.search(r"attribute '(.+?)' of '(.+?)' object", text)
         detail = (f"accès à l'attribut « {m.group(1)} » d'un objet « {m.group(2)} »"
                   if m else text)
         return f"opération interdite dans un modèle (bac à sable) : {detail}"
     if isinstance(exc, UndefinedError):
+        if text.startswith("« "):
+            return text
         m = re.fullmatch(r"'(.+?)' is undefined", text)
         if m:
             return f"la variable « {m.group(1)} » n'est pas définie"

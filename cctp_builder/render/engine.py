@@ -3,21 +3,24 @@ the assembly of a piece: base + rendered fragments → deterministic .docx bytes
 
 from __future__ import annotations
 
+import html
 import importlib.resources
 import os
 import re
+import stat
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from docxtpl import DocxTemplate
 from lxml import etree
 
 from ..errors import ModeleInvalide
+from . import limites
 from .compiler import CompiledBase, CompiledFragment, compile_base, compile_fragment
 from .diagnostics import to_modele_invalide
+from .environment import LimiteDepassee
 from .ooxml import (
     CORE_PART,
     DOCUMENT_PART,
@@ -28,7 +31,8 @@ from .ooxml import (
     parser,
     tostring,
 )
-from .package import DEFAULT_DATE_TIME, Member, core_xml, write_zip
+from .package import DEFAULT_DATE_TIME, Member, core_xml, lire_fichier, write_zip
+from .vues import contexte_modele
 from .xmlpost import (
     Facts,
     Outcome,
@@ -61,11 +65,18 @@ def builtin_templates_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "templates"
 
 
-def _scan(directory: Path | None) -> dict[str, FileInfo]:
-    """Every .docx under ``directory``: relative name without extension → (path, mtime, size)."""
+def _scan(directory: Path | None, lim: limites.Limites | None = None) -> dict[str, FileInfo]:
+    """Every .docx under ``directory``: relative name without extension → (path, mtime, size).
+
+    Only regular files are taken: a FIFO, a device, a link to a folder or a link leaving
+    ``directory`` is refused with its name, and so is a folder with more files or bytes
+    than the limits allow (``Limites.fichiers_max``, ``Limites.dossier_octets_max``)."""
     found: dict[str, FileInfo] = {}
     if directory is None or not directory.is_dir():
         return found
+    lim = lim or limites.LIMITES
+    racine = directory.resolve()
+    total = 0
     stack = [(str(directory), "")]
     while stack:
         folder, prefix = stack.pop()
@@ -73,12 +84,41 @@ def _scan(directory: Path | None) -> dict[str, FileInfo]:
             for e in entries:
                 if e.name.startswith((".", "~$")):
                     continue
-                if e.is_dir():
-                    stack.append((e.path, f"{prefix}{e.name}/"))
+                rel = prefix + e.name
+                if e.is_symlink():
+                    reel = Path(e.path).resolve()
+                    if not reel.is_relative_to(racine) or reel.is_dir():
+                        raise ModeleInvalide("lien symbolique refusé (il mène hors du dossier "
+                                             "de modèles ou vers un dossier)", modele=rel)
+                if e.is_dir(follow_symlinks=False):
+                    stack.append((e.path, f"{rel}/"))
                 elif e.name.endswith(".docx"):
-                    st = e.stat()
-                    found[prefix + e.name[:-5]] = (e.path, st.st_mtime_ns, st.st_size)
+                    try:
+                        st = os.stat(e.path)
+                    except OSError as exc:
+                        raise ModeleInvalide(f"fichier illisible ({exc.strerror})",
+                                             modele=rel) from exc
+                    if not stat.S_ISREG(st.st_mode):
+                        raise ModeleInvalide("ce n'est pas un fichier ordinaire (tube, "
+                                             "périphérique…) : refusé", modele=rel)
+                    total += st.st_size
+                    found[rel[:-5]] = (e.path, st.st_mtime_ns, st.st_size)
+                    if len(found) > lim.fichiers_max:
+                        raise ModeleInvalide(f"dossier de modèles refusé : plus de "
+                                             f"{lim.fichiers_max} fichiers .docx",
+                                             modele=str(directory))
+                    if total > lim.dossier_octets_max:
+                        raise ModeleInvalide(
+                            f"dossier de modèles refusé : plus de "
+                            f"{lim.dossier_octets_max // (1024 * 1024)} Mo de fichiers .docx",
+                            modele=str(directory))
     return found
+
+
+def fichiers_surcharge(directory: Path) -> dict[str, bytes]:
+    """The .docx files of an override folder (checked as for a render): relative path → bytes."""
+    return {f"{nom}.docx": lire_fichier(Path(info[0]), modele=nom)
+            for nom, info in _scan(Path(directory)).items()}
 
 
 def normalise(name: str) -> str:
@@ -101,14 +141,17 @@ class TemplateSet:
 
     @classmethod
     def get(cls, override_dir: Path | None = None, *,
-            builtin_dir: Path | None = None) -> TemplateSet:
-        """The cached set for these folders, rebuilt when a file's (mtime_ns, size) changed."""
+            builtin_dir: Path | None = None, lim: limites.Limites | None = None
+            ) -> TemplateSet:
+        """The cached set for these folders, rebuilt when a file's (mtime_ns, size) changed.
+
+        The override folder is checked first (see ``_scan``)."""
         builtin = (builtin_dir or builtin_templates_dir()).resolve()
         override = Path(override_dir).resolve() if override_dir is not None else None
         if override is not None and not override.is_dir():
             raise ModeleInvalide(f"dossier de modèles introuvable : {override_dir}")
         files = _scan(builtin)
-        files.update(_scan(override))
+        files.update(_scan(override, lim))
         signature = tuple(sorted((k, v[1], v[2], v[0]) for k, v in files.items()))
         with _VERROU:
             cached = _SETS.get((builtin, override))
@@ -174,15 +217,42 @@ class TemplateSet:
         return m
 
 
+SuiviRendu = Callable[[str], None]
+_SUIVI: list[SuiviRendu] = []
+
+
+def suivre_rendu(suivi: SuiviRendu | None) -> None:
+    """Call ``suivi(nom)`` before each fragment is rendered (the isolated renderer reports
+    the template in progress to its parent with it); ``None`` stops it."""
+    _SUIVI.clear()
+    if suivi is not None:
+        _SUIVI.append(suivi)
+
+
 def render_body(frag: CompiledFragment, context: Mapping[str, Any]) -> str:
-    """Render one compiled fragment; every failure becomes ``ModeleInvalide``."""
+    """Render one compiled fragment; every failure becomes ``ModeleInvalide``, and so does
+    a rendered text longer than ``limites.LIMITES.sortie_fragment_octets``."""
+    if _SUIVI:
+        _SUIVI[0](frag.name)
+    plafond = limites.LIMITES.sortie_fragment_octets
+    morceaux: list[str] = []
+    total = 0
     try:
-        xml = frag.template.render(context)
+        for morceau in frag.template.generate(context):
+            total += len(morceau)
+            if total > plafond:
+                raise LimiteDepassee(f"le texte produit dépasse {plafond // 1_000_000} millions "
+                                     "de caractères")
+            morceaux.append(morceau)
     except ModeleInvalide:
         raise
-    except Exception as exc:  # jinja, sandbox, filters, user objects
+    except MemoryError as exc:
+        raise to_modele_invalide(exc, modele=frag.name, source=frag.source,
+                                 filename=frag.filename) from None
+    except Exception as exc:  # jinja, sandbox, filters, limits
         raise to_modele_invalide(exc, modele=frag.name, source=frag.source,
                                  filename=frag.filename) from exc
+    xml = "".join(morceaux)
     xml = xml.replace("\n<", "<")  # the line structure added by compiler.patch
     if "{_" in xml or "_}" in xml:  # docxtpl's escapes for literal braces
         xml = (xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%")
@@ -259,17 +329,25 @@ def render_docx(ts: TemplateSet, fragments: Sequence[tuple[str, Mapping[str, Any
                 context: Mapping[str, Any], *,
                 core_properties: Mapping[str, object] | None = None,
                 date_time: tuple[int, int, int, int, int, int] = DEFAULT_DATE_TIME) -> bytes:
-    """Render ``fragments`` (name, extra variables) into the base; return the .docx bytes."""
+    """Render ``fragments`` (name, extra variables) into the base; return the .docx bytes.
+
+    Templates see ``context`` as plain data (``vues.contexte_modele``): model objects
+    become frozen views of their fields, functions become documented ``Fonction``."""
+    context = contexte_modele(context)
     base = ts.base()
     rendered: list[tuple[CompiledFragment, str]] = []
     if base.body is not None:
         rendered.append((base.body, render_body(base.body, context)))
     for name, extra in fragments:
         frag = ts.fragment(name)
-        ctx = {**context, **extra} if extra else context
+        ctx = {**context, **contexte_modele(extra)} if extra else context
         rendered.append((frag, render_body(frag, ctx)))
     doc_open = _doc_open(base, [f for f, _ in rendered])
     body = text_controls("".join(x for _, x in rendered))
+    if len(body) > limites.LIMITES.sortie_document_octets:
+        raise ModeleInvalide(f"le document produit dépasse "
+                             f"{limites.LIMITES.sortie_document_octets // 1_000_000} millions "
+                             "de caractères", modele=rendered[-1][0].name if rendered else None)
     data = (doc_open + body + base.doc_close).encode("utf-8")
     try:
         root = etree.fromstring(data, _PARSER)
@@ -278,6 +356,8 @@ def render_docx(ts: TemplateSet, fragments: Sequence[tuple[str, Mapping[str, Any
     facts = Facts(headings=base.headings, numbered=base.numbered,
                   next_num_id=max(base.max_num_id + 1, 100))
     if any(f.has_tc for f, _ in rendered):
+        from docxtpl import DocxTemplate  # rare (merged table cells): it imports python-docx
+
         root = DocxTemplate.fix_tables(None, etree.tostring(root))
         outcome = postprocess(root, facts, body)
         outcome.modified = True
@@ -325,3 +405,24 @@ def _package_parts(ts: TemplateSet, base: CompiledBase, outcome: Outcome,
 def _attr(value: str) -> str:
     return (value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
             .replace(">", "&gt;"))
+
+
+def render_body_text(ts: TemplateSet, fragments: Sequence[tuple[str, Mapping[str, Any] | None]],
+                     context: Mapping[str, Any]) -> str:
+    """The text of the body ``render_docx`` would write (tags removed), without assembling a
+    document: what ``validate`` needs to list the « [À compléter » markers of a piece."""
+    base = ts.base()
+    parts = [render_body(base.body, context)] if base.body is not None else []
+    for name, extra in fragments:
+        parts.append(render_body(ts.fragment(name), {**context, **extra} if extra else context))
+    return unescape_xml(_TAGS.sub("", "".join(parts)))
+
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def unescape_xml(texte: str) -> str:
+    """Character data as a reader sees it: entities and character references resolved
+    (jinja's autoescape writes ``&#39;`` where lxml would write ``'``)."""
+    return html.unescape(texte) if "&" in texte else texte
+

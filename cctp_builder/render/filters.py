@@ -17,7 +17,6 @@ from typing import Any
 from babel import Locale
 from babel.numbers import format_currency, format_decimal
 from jinja2 import Undefined
-from num2words import num2words
 
 from .. import francais
 from ..errors import CctpError
@@ -143,6 +142,8 @@ def montant_ttc(value: Any) -> str:
 
 @lru_cache(maxsize=4096)
 def _lettres_entier(n: int) -> str:
+    from num2words import num2words  # on first use: a tenth of the start-up
+
     return num2words(n, lang="fr")
 
 
@@ -172,6 +173,8 @@ def montant_lettres(value: Any) -> str:
 def nombre_lettres(value: Any) -> str:
     """62000 → soixante-deux mille (num2words, French)."""
     v = _decimal(value)
+    from num2words import num2words
+
     return num2words(int(v) if v == int(v) else v, lang="fr")
 
 

@@ -8,9 +8,7 @@ reuses them. Custom styles have French names and ASCII ids.
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
-
-from .ooxml import CT_NS, EXTENDED_PROPS_NS, PKG_REL_NS, R_NS, REL_CORE_PROPS, W_NS
+from .ooxml import CT_NS, EXTENDED_PROPS_NS, PKG_REL_NS, R_NS, REL_CORE_PROPS, W_NS, escape
 
 # Paragraph style ids.
 NORMAL = "Normal"

@@ -27,6 +27,7 @@ from .ooxml import (
     w,
 )
 from .package import read_docx
+from .vues import noms_lisibles
 
 _SENTINEL = re.compile(r"\{#§(\d+)#\}")
 _LEVEL = re.compile(r"^(\{[%{])(?:p|tr|tc|r)\s")
@@ -199,8 +200,8 @@ def _attributs_douteux(ast: nodes.Template,
         for i, attr in enumerate(chaine):
             if classe is None:
                 break
-            if attr not in getattr(classe, "model_fields", {}) and not hasattr(classe, attr):
-                connus = sorted(getattr(classe, "model_fields", {}))
+            if attr not in noms_lisibles(classe):
+                connus = sorted(noms_lisibles(classe))
                 out.append((texte, f"« {'.'.join([cible.name, *chaine[:i + 1]])} » n'existe "
                                    f"pas (champs de « {'.'.join([cible.name, *chaine[:i]])} » : "
                                    f"{', '.join(connus)})"))

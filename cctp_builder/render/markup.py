@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 from ..errors import CctpError
 from . import house
+from .ooxml import escape
 from .package import write_zip
 
 TOC_INSTR = 'TOC \\o "1-2" \\h \\z \\u'

@@ -8,7 +8,10 @@ static members can be compressed once and reused as is.
 from __future__ import annotations
 
 import io
+import os
+import posixpath
 import re
+import stat
 import struct
 import zipfile
 import zlib
@@ -16,9 +19,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from ..errors import ModeleInvalide
+from .ooxml import (
+    CORE_PROPS_NS,
+    DC_NS,
+    DCMITYPE_NS,
+    DCTERMS_NS,
+    REL_HYPERLINK,
+    XSI_NS,
+    escape,
+    parse,
+)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
@@ -28,30 +40,67 @@ DEFAULT_DATE_TIME = (2026, 1, 1, 0, 0, 0)
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
+def lire_fichier(chemin: Path, *, modele: str | None = None,
+                 maximum: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``maximum`` bytes; anything else (a FIFO, a
+    device, a link to one, a folder, a bigger file) is refused without blocking."""
+    try:
+        fd = os.open(chemin, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                     | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise ModeleInvalide(f"fichier illisible ({exc.strerror})", modele=modele) from exc
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise ModeleInvalide("ce n'est pas un fichier ordinaire (tube, périphérique…) : "
+                                 "refusé", modele=modele)
+        if st.st_size > maximum:
+            raise ModeleInvalide(
+                f"fichier trop volumineux ({st.st_size // (1024 * 1024)} Mo, maximum "
+                f"{maximum // (1024 * 1024)} Mo)", modele=modele)
+        data = f.read(maximum + 1)
+    if len(data) > maximum:
+        raise ModeleInvalide(f"fichier trop volumineux (maximum {maximum // (1024 * 1024)} Mo)",
+                             modele=modele)
+    return data
+
+
+# The parts a Word template may hold; anything else (macros, ActiveX, OLE objects, names
+# leaving the package…) is refused with the member named, so that it is never copied.
+_PARTIES_PERMISES = re.compile(
+    r"^(?:\[Content_Types\]\.xml|_rels/\.rels"
+    r"|docProps/[\w.-]+\.(?:xml|jpeg|jpg|png|emf|wmf)"
+    r"|word/[\w.-]+\.xml|word/_rels/[\w.-]+\.xml\.rels"
+    r"|word/(?:theme|glossary)/[\w.-]+\.xml|word/(?:theme|glossary)/_rels/[\w.-]+\.xml\.rels"
+    r"|word/media/[\w.-]+\.(?:png|jpe?g|gif|emf|wmf|bmp|tiff?|svg)"
+    r"|word/fonts/[\w.-]+\.odttf"
+    r"|customXml/[\w.-]+\.xml|customXml/_rels/[\w.-]+\.xml\.rels)$")
+_INTERDITES = re.compile(r"vba|activex|embeddings|oleobject|\.bin$", re.I)
+
+
 def read_docx(source: bytes | Path, *, modele: str | None = None) -> dict[str, bytes]:
-    """Read every member of a .docx after the safety checks (size, bomb, member count).
+    """Read every member of a .docx after the safety checks: a regular file of 20 Mo at
+    most, member sizes checked before inflating against a total budget, only the parts a
+    Word document holds, relationships that stay in the package (external targets only for
+    hyperlinks).
 
     Raises ``ModeleInvalide`` with a French message when the file is not acceptable.
     """
     if isinstance(source, Path):
-        try:
-            size = source.stat().st_size
-        except OSError as exc:
-            raise ModeleInvalide(f"fichier illisible ({exc.strerror})", modele=modele) from exc
-        if size > MAX_FILE_BYTES:
-            raise ModeleInvalide(
-                f"fichier trop volumineux ({size // (1024 * 1024)} Mo, maximum 20 Mo)",
-                modele=modele)
-        data = source.read_bytes()
+        data = lire_fichier(source, modele=modele)
     else:
         data = bytes(source)
         if len(data) > MAX_FILE_BYTES:
             raise ModeleInvalide("fichier trop volumineux (maximum 20 Mo)", modele=modele)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
+            infos = [i for i in zf.infolist() if not i.is_dir()]
             _check_members(infos, modele)
-            members = {i.filename: zf.read(i) for i in infos if not i.is_dir()}
+            members = {}
+            budget = MAX_UNCOMPRESSED_BYTES
+            for i in infos:
+                members[i.filename] = _inflate(zf, i, budget, modele)
+                budget -= len(members[i.filename])
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError,
             NotImplementedError, zlib.error) as exc:
         raise ModeleInvalide(
@@ -60,7 +109,25 @@ def read_docx(source: bytes | Path, *, modele: str | None = None) -> dict[str, b
     if "word/document.xml" not in members:
         raise ModeleInvalide("ce n'est pas un fichier Word .docx (word/document.xml absent)",
                              modele=modele)
+    _check_relationships(members, modele)
     return members
+
+
+def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int,
+             modele: str | None) -> bytes:
+    """One member, inflated chunk by chunk: never more than it declares nor than ``budget``."""
+    plafond = min(info.file_size, budget)
+    out = bytearray()
+    with zf.open(info) as f:
+        while True:
+            morceau = f.read(min(1 << 20, plafond - len(out) + 1))
+            if not morceau:
+                break
+            out += morceau
+            if len(out) > plafond:
+                raise ModeleInvalide(f"archive refusée : l'élément « {info.filename} » "
+                                     "dépasse la taille décompressée permise", modele=modele)
+    return bytes(out)
 
 
 def _check_members(infos: list[zipfile.ZipInfo], modele: str | None) -> None:
@@ -76,6 +143,44 @@ def _check_members(infos: list[zipfile.ZipInfo], modele: str | None) -> None:
         raise ModeleInvalide(
             f"archive refusée : taux de compression suspect ({total // max(packed, 1)} pour 1,"
             f" maximum {MAX_RATIO})", modele=modele)
+    if "word/document.xml" not in {i.filename for i in infos}:
+        raise ModeleInvalide("ce n'est pas un fichier Word .docx (word/document.xml absent)",
+                             modele=modele)
+    for i in infos:
+        nom = i.filename
+        if (not _PARTIES_PERMISES.match(nom) or _INTERDITES.search(nom) or ".." in nom
+                or nom.startswith("/") or "\\" in nom):
+            raise ModeleInvalide(
+                f"archive refusée : l'élément « {nom[:200]} » n'est pas une partie attendue "
+                "d'un document Word (macro, objet incorporé ou nom hors du document)",
+                modele=modele)
+
+
+def _check_relationships(members: dict[str, bytes], modele: str | None) -> None:
+    """Every relationship stays inside the package, except hyperlinks to web addresses."""
+    for nom, data in members.items():
+        if not nom.endswith(".rels"):
+            continue
+        dossier = posixpath.dirname(posixpath.dirname(nom))  # word/_rels/x.rels → word
+        try:
+            racine = parse(data)
+        except Exception as exc:  # noqa: BLE001 - lxml syntax errors and the like
+            raise ModeleInvalide(f"XML illisible dans {nom}", modele=modele) from exc
+        for rel in racine:
+            cible = rel.get("Target") or ""
+            if rel.get("TargetMode") == "External":
+                if rel.get("Type") != REL_HYPERLINK or not re.match(
+                        r"^(?:https?|mailto):", cible, re.I):
+                    raise ModeleInvalide(
+                        f"archive refusée : la relation « {rel.get('Id')} » de « {nom} » "
+                        f"pointe hors du document (« {cible[:200]} »)", modele=modele)
+                continue
+            chemin = posixpath.normpath(cible[1:] if cible.startswith("/")
+                                        else posixpath.join(dossier, cible))
+            if chemin.startswith("../") or chemin == ".." or "\\" in cible:
+                raise ModeleInvalide(
+                    f"archive refusée : la relation « {rel.get('Id')} » de « {nom} » pointe "
+                    f"hors du document (« {cible[:200]} »)", modele=modele)
 
 
 @dataclass(frozen=True)
@@ -158,11 +263,8 @@ def core_xml(props: Mapping[str, object] | None,
 
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
-        'metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
-        'xmlns:dcterms="http://purl.org/dc/terms/" '
-        'xmlns:dcmitype="http://purl.org/dc/dcmitype/" '
-        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f'<cp:coreProperties xmlns:cp="{CORE_PROPS_NS}" xmlns:dc="{DC_NS}" '
+        f'xmlns:dcterms="{DCTERMS_NS}" xmlns:dcmitype="{DCMITYPE_NS}" xmlns:xsi="{XSI_NS}">'
         f"<dc:title>{txt('title')}</dc:title><dc:subject>{txt('subject')}</dc:subject>"
         f"<dc:creator>{txt('creator')}</dc:creator>"
         f"<cp:keywords>{txt('keywords')}</cp:keywords>"

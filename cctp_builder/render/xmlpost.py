@@ -7,7 +7,6 @@ import copy
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from xml.sax.saxutils import escape
 
 from lxml import etree
 
@@ -18,6 +17,7 @@ from .ooxml import (
     SETTINGS_AFTER_UPDATE_FIELDS,
     W_NS,
     WP_NS,
+    escape,
     insert_before_any,
     make,
     parse,
