@@ -30,6 +30,7 @@ from .render import TemplateSet, render_docx
 from .render.engine import fichiers_surcharge
 from .render.isolation import executer_isole
 from .render.limites import Limites
+from .render.vues import contexte_modele
 from .rules import Regles
 
 MARQUEUR = "[À compléter"
@@ -66,7 +67,9 @@ def render_piece(projet: Consultation, code: str, *, templates: Path | None = No
                       limites=limites).fichiers[piece.fichier]
 
 
-def _rendre(projet: Consultation, piece: Piece, contexte: dict[str, Any], ts: TemplateSet) -> bytes:
+def _rendre(projet: Consultation, piece: Piece, contexte: dict[str, Any], ts: TemplateSet,
+            vues: dict[str, Any] | None = None) -> bytes:
+    """One piece; ``vues`` is ``contexte`` already turned into plain data (once per kit)."""
     if piece.extension == "xlsx":
         from .pieces.dpgf import build_dpgf
 
@@ -74,7 +77,7 @@ def _rendre(projet: Consultation, piece: Piece, contexte: dict[str, Any], ts: Te
     if piece.code == "aapc" and not contexte["procedure"].avis_requis:
         # Under the dispense no avis is published: the piece is the letter sent to providers.
         piece = replace(piece, titre="Lettre de consultation")
-    contexte = {**contexte, "doc": piece}
+    contexte = {**(vues or contexte), "doc": piece}
     return render_docx(ts, plan_piece(ts, piece.code, contexte["etudes"]), contexte,
                        core_properties=_proprietes(projet, piece), date_time=_date_time(projet))
 
@@ -139,12 +142,13 @@ def _render_kit(projet: Consultation, codes: list[str], templates: Path | None,
                 progression: Progression | None) -> Kit:
     ts = TemplateSet.get(templates)
     contexte = build_context(projet)
+    vues = contexte_modele(contexte)
     kit = Kit(projet.marche.reference)
     for piece in PIECES:
         if piece.code in codes:
             if progression:
                 progression(piece.fichier)
-            kit.fichiers[piece.fichier] = _rendre(projet, piece, contexte, ts)
+            kit.fichiers[piece.fichier] = _rendre(projet, piece, contexte, ts, vues)
     return kit
 
 
