@@ -33,6 +33,7 @@ from .render.engine import fichiers_surcharge
 from .render.isolation import executer_isole
 from .render.limites import Limites
 from .render.package import write_zip
+from .render.vues import contexte_modele
 from .rules import Regles
 
 MARQUEUR = "[À compléter"
@@ -76,13 +77,15 @@ def _telle_que_rendue(piece: Piece, contexte: dict[str, Any]) -> Piece:
     return piece
 
 
-def _rendre(projet: Consultation, piece: Piece, contexte: dict[str, Any], ts: TemplateSet) -> bytes:
+def _rendre(projet: Consultation, piece: Piece, contexte: dict[str, Any], ts: TemplateSet,
+            vues: dict[str, Any] | None = None) -> bytes:
+    """One piece; ``vues`` is ``contexte`` already turned into plain data (once per kit)."""
     if piece.extension == "xlsx":
         from .pieces.dpgf import build_dpgf
 
         return build_dpgf(contexte)
     piece = _telle_que_rendue(piece, contexte)
-    contexte = {**contexte, "doc": piece}
+    contexte = {**(vues or contexte), "doc": piece}
     return render_docx(ts, plan_piece(ts, piece.code, contexte["etudes"]), contexte,
                        core_properties=_proprietes(projet, piece), date_time=_date_time(projet))
 
@@ -175,12 +178,13 @@ def _render_kit(analyse: AnalyseProjet, codes: list[str], templates: Path | None
     ts = TemplateSet.get(templates)
     modele = _modele(analyse)
     contexte = build_context(analyse)
+    vues = contexte_modele(contexte)
     kit = Kit(modele.marche.reference)
     for piece in PIECES:
         if piece.code in codes:
             if progression:
                 progression(piece.fichier)
-            kit.fichiers[piece.fichier] = _rendre(modele, piece, contexte, ts)
+            kit.fichiers[piece.fichier] = _rendre(modele, piece, contexte, ts, vues)
     return kit
 
 

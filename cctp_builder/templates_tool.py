@@ -35,12 +35,34 @@ def verifier(dossier: Path | None = None, *, projet_essai: Consultation | None =
 
 def rendu_essai(dossier: Path, projet: Consultation, *,
                 limites: Limites | None = None) -> list[Constat]:
-    """Render every piece of ``projet`` with ``dossier`` (isolated, limited)."""
+    """Render with ``dossier`` (isolated, limited) every piece of ``projet`` that one of the
+    folder's templates takes part in."""
+    pieces = pieces_touchees(TemplateSet.get(dossier, lim=limites).noms_surcharges())
+    if not pieces:
+        return []
     try:
-        render_kit(projet, templates=dossier, limites=limites)
+        render_kit(projet, pieces=pieces, templates=dossier, limites=limites)
     except ModeleInvalide as exc:
         return [_constat(dossier, exc, "rendu d'essai refusé")]
     return []
+
+
+def pieces_touchees(noms: list[str]) -> list[str]:
+    """The codes of the Word pieces that templates ``noms`` (« cctp/01_objet »…) take part in:
+    the base and the common fragments are in every piece, study modules in the CCTP."""
+    from .pieces import PIECES
+
+    codes = [p.code for p in PIECES if p.extension == "docx"]
+    out: set[str] = set()
+    for nom in noms:
+        tete = nom.split("/", 1)[0]
+        if nom == "base" or tete == "commun":
+            return codes
+        if tete == "etudes":
+            out.add("cctp")
+        elif tete in codes:
+            out.add(tete)
+    return [c for c in codes if c in out]
 
 
 def _constat(dossier: Path, exc: ModeleInvalide, quoi: str) -> Constat:

@@ -164,6 +164,13 @@ class TemplateSet:
     def names(self) -> list[str]:
         return sorted(self._files)
 
+    def noms_surcharges(self) -> list[str]:
+        """The names the override folder provides (new or replacing a built-in)."""
+        if self.override_dir is None:
+            return []
+        return sorted(n for n, info in self._files.items()
+                      if Path(info[0]).resolve().is_relative_to(self.override_dir))
+
     def has(self, name: str) -> bool:
         return normalise(name) in self._files
 
