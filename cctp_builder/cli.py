@@ -138,16 +138,21 @@ def schema() -> None:
 @click.argument("fichier", type=click.Path(path_type=Path))
 @click.option("--etudes", metavar="CLÉS", default="programmation_urbaine,faisabilite_amenagement,concertation",
               show_default=True, help="Clés des modules d'étude, séparées par des virgules.")
+@click.option("--commune", metavar="CODE_INSEE|NOM", default=None,
+              help="Commune acheteuse (code INSEE ou nom) : pré-remplit « acheteur » depuis le "
+              "découpage administratif.")
 @click.option("--force", is_flag=True, help="Remplacer le fichier s'il existe.")
 @_gere_erreurs
-def init(fichier: Path, etudes: str, force: bool) -> None:
+def init(fichier: Path, etudes: str, commune: str | None, force: bool) -> None:
     """Écrit un fichier projet de départ, commenté, qui se valide tel quel."""
+    from .communes import trouver
     from .starter import projet_de_depart
 
     if fichier.exists() and not force:
         raise CctpError(f"{fichier} existe déjà : ajoutez --force pour le remplacer.")
     texte = projet_de_depart([e.strip() for e in etudes.split(",") if e.strip()],
-                             fichier=fichier.name)
+                             fichier=fichier.name,
+                             commune=trouver(commune) if commune else None)
     tmp = fichier.with_name(f".{fichier.name}.tmp")
     tmp.write_text(texte, encoding="utf-8")
     os.replace(tmp, fichier)
