@@ -247,6 +247,32 @@ def build(fichiers: tuple[Path, ...], sortie: Path, seules: str | None, modeles:
     sys.exit(0 if bilan.reussis == len(fichiers) else 1)
 
 
+# --------------------------------------------------------------------------- serve
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Adresse d'écoute (127.0.0.1 : cette machine seulement).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+              help="Port d'écoute.")
+@_gere_erreurs
+def serve(host: str, port: int) -> None:
+    """Sert la page web guidée et l'interface HTTP (extra « cctp-builder[web] »).
+
+    Pour la production : voir le README (plusieurs processus uvicorn derrière un proxy).
+    """
+    try:
+        import uvicorn
+
+        from .web import application
+    except ImportError as exc:
+        raise CctpError(f"la page web demande l'extra « web » ({exc.name} manquant) : "
+                        "pip install 'cctp-builder[web]'.") from None
+    click.echo(f"cctp_builder sert la page sur http://{host}:{port}/ (Ctrl+C pour arrêter).")
+    uvicorn.run(application(), host=host, port=port, access_log=False, log_level="warning",
+                server_header=False)
+
+
 # --------------------------------------------------------------------------- templates
 
 
