@@ -45,7 +45,7 @@ def _port_libre() -> int:
 def serveur() -> Iterator[str]:
     port = _port_libre()
     proc = subprocess.Popen([sys.executable, "-m", "cctp_builder.cli", "serve", "--port",
-                             str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                             str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -80,6 +80,7 @@ def _page(navigateur: object, js: bool = True) -> object:
 def _capture(page: object, nom: str, tmp_path: Path) -> None:
     cible = RACINE / "docs" / "img" / nom if CAPTURES else tmp_path / nom
     cible.parent.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")  # type: ignore[attr-defined]
     page.screenshot(path=str(cible), full_page=False)  # type: ignore[attr-defined]
 
 

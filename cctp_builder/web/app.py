@@ -182,15 +182,18 @@ async def _lire_projet(request: Request) -> tuple[bytes, str]:
             form = await request.form(max_files=1, max_fields=10)
         except Exception:  # noqa: BLE001 - malformed multipart is the client's fault
             raise Refus(400, "formulaire multipart illisible.") from None
-        fichier = form.get("projet")
-        if isinstance(fichier, UploadFile):
-            contenu = await fichier.read()
-            nom = nom_sur(fichier.filename)
-        elif isinstance(fichier, str):
-            contenu, nom = fichier.encode("utf-8"), NOM_PAR_DEFAUT
-        else:
-            raise Refus(400, "champ « projet » absent : envoyez le fichier projet dans le "
-                        "champ multipart « projet ».")
+        try:
+            fichier = form.get("projet")
+            if isinstance(fichier, UploadFile):
+                contenu = await fichier.read()
+                nom = nom_sur(fichier.filename)
+            elif isinstance(fichier, str):
+                contenu, nom = fichier.encode("utf-8"), NOM_PAR_DEFAUT
+            else:
+                raise Refus(400, "champ « projet » absent : envoyez le fichier projet dans le "
+                            "champ multipart « projet ».")
+        finally:
+            await form.close()
     else:
         contenu = await request.body()
         nom = "projet.json" if type_contenu.endswith("json") else NOM_PAR_DEFAUT
@@ -397,7 +400,8 @@ def create_app() -> FastAPI:
             projet = analyse.projet
             constats += await chantier.executer(lambda: constats_des_pieces(projet, nom))
         return JSONResponse({"valide": analyse.resultat.valide,
-                             "constats": _constats_json(constats)})
+                             "constats": _constats_json(constats)},
+                            status_code=200 if analyse.resultat.valide else 422)
 
     @app.post("/api/kit", tags=["API"], summary="Construire le dossier (ZIP)",
               description="Corps JSON ou YAML, ou champ multipart « projet ». Réponse : "

@@ -379,10 +379,10 @@ def formulaire_depuis_projet(donnees: Donnees) -> EtatFormulaire:
         ligne = 0 if code == "TF" else int(code[2:]) if re.fullmatch(r"TO\d+", code) else None
         if ligne is None or ligne >= LIGNES_TRANCHES:
             continue
-        for c in ("intitule", "montant_estime_ht", "delai_affermissement_mois"):
-            nom = f"tranches.{ligne}.{c}"
+        for attr in ("intitule", "montant_estime_ht", "delai_affermissement_mois"):
+            nom = f"tranches.{ligne}.{attr}"
             if nom in PAR_NOM:
-                etat.valeurs[nom] = _texte(t.get(c), PAR_NOM[nom].genre)
+                etat.valeurs[nom] = _texte(t.get(attr), PAR_NOM[nom].genre)
         for ref in t.get("phases", []) or []:
             ref = str(ref)
             if "/" in ref:
@@ -397,8 +397,8 @@ def formulaire_depuis_projet(donnees: Donnees) -> EtatFormulaire:
         for i in range(LIGNES_TRANCHES):
             code = tranche_code(i)
             if not any(t.get("code") == code for t in tranches):
-                for c in ("intitule", "montant_estime_ht", "delai_affermissement_mois"):
-                    etat.valeurs[f"tranches.{i}.{c}"] = ""
+                for attr in ("intitule", "montant_estime_ht", "delai_affermissement_mois"):
+                    etat.valeurs[f"tranches.{i}.{attr}"] = ""
     return etat
 
 
