@@ -194,3 +194,46 @@ def test_serve_ecoute_sur_127_0_0_1(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_au_dela_des_constructions_simultanees_503_en_francais(monkeypatch):
+    import asyncio
+
+    from cctp_builder.web import app as module
+
+    monkeypatch.setattr(module, "ATTENTE_MAX_S", 0.05)
+    chantier = module.Chantier(1)
+
+    async def scenario() -> None:
+        await chantier.semaphore.acquire()  # one build under way
+        with pytest.raises(module.Refus) as exc:
+            await chantier.executer(lambda: None)
+        assert exc.value.statut == 503 and "réessayez" in exc.value.message
+        chantier.semaphore.release()
+        assert await chantier.executer(lambda: 42) == 42
+
+    asyncio.run(scenario())
+
+
+def test_rien_n_est_conserve_sur_le_serveur(client):
+    import tempfile
+
+    avant = set(Path(tempfile.gettempdir()).glob("cctp-web-*"))
+    client.post("/api/kit", files={"projet": (EXEMPLE.name, EXEMPLE.read_bytes())})
+    client.post("/api/kit", files={"projet": ("projet.yaml", b"acheteur: [\n")})
+    assert set(Path(tempfile.gettempdir()).glob("cctp-web-*")) == avant
+
+
+@pytest.mark.skipif(not __import__("shutil").which("soffice"), reason="LibreOffice absent")
+def test_api_kit_avec_pdf(client):
+    r = client.post("/api/kit?pdf=1", files={"projet": (EXEMPLE.name, EXEMPLE.read_bytes())})
+    assert r.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(r.content)) as z:
+        assert sum(n.endswith(".pdf") for n in z.namelist()) == 6
+
+
+def test_kit_du_formulaire_incomplet_revient_au_recapitulatif(client):
+    r = client.post("/kit", data={"acheteur.nom": "Commune de Forcalquier"},
+                    headers={"accept": "text/html"})
+    assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+    assert "Récapitulatif" in r.text and "corrigez" in r.text and 'id="resume-erreurs"' in r.text

@@ -476,8 +476,10 @@ def create_app() -> FastAPI:
         if cible == F.DERNIERE and analyse.projet is not None and analyse.resultat.valide:
             projet = analyse.projet
             reperes = await chantier.executer(lambda: constats_des_pieces(projet))
-        return _page(request, donnees, cible, analyse=analyse, tout=cible == F.DERNIERE,
-                     reperes=reperes)
+        # A step reached going forward shows no error yet: the user has not filled it in.
+        montrer = cible <= courante or cible == F.DERNIERE
+        return _page(request, donnees, cible, analyse=analyse if montrer else None,
+                     tout=cible == F.DERNIERE, reperes=reperes)
 
     @app.post("/importer", response_class=HTMLResponse, include_in_schema=False)
     async def importer(request: Request) -> Response:
@@ -498,6 +500,11 @@ def create_app() -> FastAPI:
     async def kit(request: Request) -> Response:
         form = await _formulaire(request)
         donnees = F.projet_depuis_formulaire(form, form.getlist)
+        analyse = await asyncio.to_thread(_analyser_dict, donnees)
+        if not analyse.resultat.valide:
+            return _page(request, donnees, F.DERNIERE, analyse=analyse, tout=True, statut=422,
+                         message="Le dossier ne peut pas encore être construit : corrigez "
+                         "les points signalés.")
         contenu = F.yaml_du_projet(donnees).encode("utf-8")
         return await _zip(contenu, NOM_PAR_DEFAUT, form.get("pdf") == "oui")
 
