@@ -237,3 +237,12 @@ def test_kit_du_formulaire_incomplet_revient_au_recapitulatif(client):
                     headers={"accept": "text/html"})
     assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
     assert "Récapitulatif" in r.text and "corrigez" in r.text and 'id="resume-erreurs"' in r.text
+
+
+def test_flux_trop_long_sans_content_length_413(client):
+    def morceaux():
+        for _ in range(40):
+            yield b"x" * 65536 + b"\n"
+
+    r = client.post("/api/kit", content=morceaux(), headers={"content-type": "application/yaml"})
+    assert r.status_code == 413 and "2 Mio" in r.json()["erreur"]

@@ -180,6 +180,8 @@ async def _lire_projet(request: Request) -> tuple[bytes, str]:
     if type_contenu == "multipart/form-data":
         try:
             form = await request.form(max_files=1, max_fields=10)
+        except Refus:
+            raise
         except Exception:  # noqa: BLE001 - malformed multipart is the client's fault
             raise Refus(400, "formulaire multipart illisible.") from None
         try:
@@ -534,7 +536,9 @@ def create_app() -> FastAPI:
 
 async def _formulaire(request: Request) -> FormData:
     try:
-        return await request.form(max_files=0, max_fields=500)
+        return await request.form(max_files=0, max_fields=1000)
+    except Refus:
+        raise
     except Exception:  # noqa: BLE001 - a malformed form is the client's fault
         raise Refus(400, "formulaire illisible.") from None
 
