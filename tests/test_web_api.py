@@ -246,3 +246,10 @@ def test_flux_trop_long_sans_content_length_413(client):
 
     r = client.post("/api/kit", content=morceaux(), headers={"content-type": "application/yaml"})
     assert r.status_code == 413 and "2 Mio" in r.json()["erreur"]
+
+
+def test_choisir_une_commune_preremplit_l_acheteur(client):
+    r = client.post("/", data={"commune": "04088", "etape": "1"})
+    assert r.status_code == 200
+    assert 'value="Commune de Forcalquier"' in r.text and 'value="04088"' in r.text
+    assert "SIREN de Forcalquier : 210400883" in r.text

@@ -275,6 +275,12 @@ def _page(request: Request, donnees: dict[str, Any], etape: int, *,
             erreurs_etape.setdefault(sa_cle, []).append(c)
         resume.append((c, champ, sa_cle))
     resume.sort(key=lambda r: r[1] is None)
+    aides: dict[str, str] = {}
+    commune = par_code(str((donnees.get("acheteur") or {}).get("code_insee") or ""))
+    if commune is not None and commune.siren:
+        aides["acheteur.siret"] = (f"SIREN de {commune.nom} : {commune.siren}. Ajoutez les 5 "
+                                   "chiffres du NIC de la mairie (avis de situation SIRENE) ; "
+                                   "laissé vide, le SIRET devient un repère « à compléter ».")
     return _html(
         "page.html", statut,
         etapes=F.ETAPES, etape=F.ETAPES[etape - 1], n=etape, derniere=F.DERNIERE,
@@ -285,7 +291,7 @@ def _page(request: Request, donnees: dict[str, Any], etape: int, *,
         phases_de=lambda m: F.phases_de(donnees, m), procedure=_procedure(donnees),
         donnees=donnees, analyse=analyse, reperes=reperes, pdf_possible=_pdf_possible(),
         engagements=ENGAGEMENTS_ECOQUARTIER, source=source(),
-        etape_par_cle=_etape_par_cle(), par_code=par_code, version=__version__,
+        etape_par_cle=_etape_par_cle(), aides=aides, version=__version__,
     )
 
 
