@@ -21,11 +21,11 @@ from typing import Any
 import yaml
 
 from .. import analyser_projet, build_kit, load_project
+from ..decision import Decision, decide
 from ..errors import Constat, ProjetInvalide, Resultat
 from ..kit import reperes
 from ..loader import TAILLE_MAX
 from ..models import Consultation
-from ..rules import Decision, decide
 
 NOM_PAR_DEFAUT = "projet.yaml"
 
