@@ -61,7 +61,7 @@ EN_TETES = {
 }
 
 
-class Refus(Exception):
+class Refus(CctpError):
     """A 4xx/503 answer with a French message (and findings, for a project)."""
 
     def __init__(self, statut: int, message: str, constats: list[Constat] | None = None) -> None:
@@ -427,6 +427,8 @@ def create_app() -> FastAPI:
         try:
             reference, data = await chantier.executer(
                 lambda: construire_zip(contenu, nom, pdf=pdf))
+        except Refus:
+            raise
         except ProjetInvalide as exc:
             raise Refus(422, "projet invalide : corrigez les erreurs signalées.",
                         exc.constats or [Constat("", str(exc))]) from None
