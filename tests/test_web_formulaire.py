@@ -104,3 +104,17 @@ def test_formulaire_neuf_et_defauts():
     assert "environnemental" in types and "prix" in types
     assert d["marche"]["clause_environnementale"]
     assert "acheteur" in d and "nom" not in d["acheteur"]
+
+
+def test_les_sous_criteres_se_modifient_dans_le_formulaire(tmp_path):
+    d = F.projet_initial()
+    etat = F.formulaire_depuis_projet(d)
+    assert etat.valeurs["criteres.0.sous_criteres.0.nom"]  # the defaults' sub-criteria
+    etat.valeurs["criteres.0.poids"] = "60"
+    etat.valeurs["criteres.0.sous_criteres.2.poids"] = "20"
+    etat.valeurs["criteres.1.poids"] = "30"
+    etat.valeurs["criteres.0.sous_criteres.3.nom"] = ""
+    retour = _soumettre(etat)
+    technique = retour["criteres"][0]
+    assert technique["poids"] == 60 and sum(s["poids"] for s in technique["sous_criteres"]) == 60
+    assert [c["poids"] for c in retour["criteres"]] == [60, 30, 10]

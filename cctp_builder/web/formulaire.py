@@ -85,6 +85,7 @@ TYPES_CRITERE = (("technique", "valeur technique"), ("prix", "prix"),
 LIGNES_TRANCHES = 21  # TF, TO1 … TO20 (the model's limit); the page shows those in use + 1
 LIGNES_TRANCHES_MIN = 4  # TF, TO1, TO2, TO3 always shown
 LIGNES_CRITERES = 4
+LIGNES_SOUS_CRITERES = 4
 
 CHAMPS: tuple[Champ, ...] = (
     # 1. Commune
@@ -204,6 +205,13 @@ def _champs_criteres() -> list[Champ]:
             Champ(f"criteres.{i}.elements", f"Critère {i + 1} : éléments appréciés", "lignes",
                   "criteres", aide="Un par ligne ; obligatoire pour un critère environnemental."),
         ]
+        for j in range(LIGNES_SOUS_CRITERES):
+            out += [
+                Champ(f"criteres.{i}.sous_criteres.{j}.nom", f"Critère {i + 1}, sous-critère "
+                      f"{j + 1} : intitulé", etape="criteres"),
+                Champ(f"criteres.{i}.sous_criteres.{j}.poids", f"Critère {i + 1}, sous-critère "
+                      f"{j + 1} : points", "decimal", "criteres"),
+            ]
     return out
 
 
@@ -520,6 +528,12 @@ def projet_depuis_formulaire(form: Mapping[str, Any], getlist: Any) -> Donnees:
                 t["intitule"] = f"Tranche optionnelle {i}"
             d["tranches"].append(t)
     d["criteres"] = [c for c in d["criteres"] if isinstance(c, dict) and c.get("nom")]
+    for c in d["criteres"]:
+        if isinstance(c.get("sous_criteres"), list):
+            c["sous_criteres"] = [sc for sc in c["sous_criteres"]
+                                  if isinstance(sc, dict) and sc.get("nom")]
+            if not c["sous_criteres"]:
+                del c["sous_criteres"]
     _nettoyer(d)
     return completer_defauts(d)
 
