@@ -152,16 +152,21 @@ def schema() -> None:
 @click.option("--etudes", metavar="CLÉS",
               default="programmation_urbaine,faisabilite_amenagement,concertation",
               show_default=True, help="Clés des modules d'étude, séparées par des virgules.")
+@click.option("--commune", metavar="CODE_INSEE|NOM", default=None,
+              help="Commune acheteuse (code INSEE ou nom) : pré-remplit « acheteur » depuis le "
+              "découpage administratif.")
 @click.option("--force", is_flag=True, help="Remplacer le fichier s'il existe.")
 @_gere_erreurs
-def init(fichier: Path, etudes: str, force: bool) -> None:
+def init(fichier: Path, etudes: str, commune: str | None, force: bool) -> None:
     """Écrit un fichier projet de départ, commenté, qui se valide tel quel."""
+    from .communes import trouver
     from .starter import projet_de_depart
 
     if fichier.exists() and not force:
         raise CctpError(f"{fichier} existe déjà : ajoutez --force pour le remplacer.")
     texte = projet_de_depart([e.strip() for e in etudes.split(",") if e.strip()],
-                             fichier=fichier.name)
+                             fichier=fichier.name,
+                             commune=trouver(commune) if commune else None)
     from .ecriture import ecrire_atomiquement
 
     ecrire_atomiquement(fichier, texte.encode("utf-8"))
@@ -304,6 +309,32 @@ def _afficher_bilan(bilan: Bilan, seul: bool) -> None:
         n = len(bilan.issues)
         click.echo(f"{bilan.reussis} kit(s) construit(s), {len(bilan.echecs)} échec(s) sur {n} "
                    "fichier(s).")
+
+
+# --------------------------------------------------------------------------- serve
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Adresse d'écoute (127.0.0.1 : cette machine seulement).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+              help="Port d'écoute.")
+@_gere_erreurs
+def serve(host: str, port: int) -> None:
+    """Sert la page web guidée et l'interface HTTP (extra « cctp-builder[web] »).
+
+    Pour la production : voir le README (plusieurs processus uvicorn derrière un proxy).
+    """
+    try:
+        import uvicorn
+
+        from .web import application
+    except ImportError as exc:
+        raise CctpError(f"la page web demande l'extra « web » ({exc.name} manquant) : "
+                        "pip install 'cctp-builder[web]'.") from None
+    click.echo(f"cctp_builder sert la page sur http://{host}:{port}/ (Ctrl+C pour arrêter).")
+    uvicorn.run(application(), host=host, port=port, access_log=False, log_level="warning",
+                server_header=False)
 
 
 # --------------------------------------------------------------------------- templates

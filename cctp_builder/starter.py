@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
+from . import communes
 from .catalogue import catalogue
+from .communes import Commune, avec_preposition, nom_acheteur
 from .errors import CctpError
 from .resolution import suggestion
 
-_ENTETE = """\
-# yaml-language-server: $schema=schema-projet.json
-# (schéma pour l'éditeur : cctp-builder schema > schema-projet.json, dans ce dossier)
-# Fichier projet cctp_builder : une consultation pour des études pré-opérationnelles.
-# Remplacez les valeurs d'exemple par celles de votre commune, puis lancez :
-#   cctp-builder validate {fichier}
-#   cctp-builder build {fichier} -o dce
-# Un champ facultatif laissé vide devient dans les pièces un repère surligné
-# « [À compléter : …] » ; « validate » les liste. Le schéma complet : cctp-builder schema.
-version: 1
-
+_ACHETEUR_EXEMPLE = """\
 acheteur:
   nom: Commune de Saint-Exemple          # nom officiel de l'acheteur
   type: commune                          # commune, epci, syndicat_mixte ou autre
@@ -39,7 +32,20 @@ acheteur:
     # telephone: 04 92 00 00 00
   # intercommunalite: Communauté de communes …
   # profil_acheteur_url: https://…       # plateforme où le DCE est publié
+"""
 
+_ENTETE = """\
+# yaml-language-server: $schema=schema-projet.json
+# (schéma pour l'éditeur : cctp-builder schema > schema-projet.json, dans ce dossier)
+# Fichier projet cctp_builder : une consultation pour des études pré-opérationnelles.
+# Remplacez les valeurs d'exemple par celles de votre commune, puis lancez :
+#   cctp-builder validate {fichier}
+#   cctp-builder build {fichier} -o dce
+# Un champ facultatif laissé vide devient dans les pièces un repère surligné
+# « [À compléter : …] » ; « validate » les liste. Le schéma complet : cctp-builder schema.
+version: 1
+
+{acheteur}
 operation:
   nom: Quartier durable du Centre        # nom du projet
   enjeux: >-
@@ -57,7 +63,7 @@ operation:
       risques: []                        # inondation, argiles, feux de forêt…
   documents_planification:
     - type: plu                          # scot, plu, plui, carte_communale, plh, pnr…
-      nom: Plan local d'urbanisme de Saint-Exemple
+      nom: Plan local d'urbanisme {de_commune}
   # programme:                          # programme pressenti, s'il est connu
   #   logements:
   #     - type: logements locatifs sociaux
@@ -80,7 +86,7 @@ tranches:
 {phases}
 marche:
   reference: EXE-{annee}-01              # sert aussi de nom au dossier du kit
-  objet: Études pré-opérationnelles du quartier durable du Centre à Saint-Exemple
+  objet: Études pré-opérationnelles du quartier durable du Centre {a_commune}
   allotissement:
     alloti: false
     justification: >-
@@ -138,9 +144,57 @@ pilotage:
 """
 
 
+def _yaml_texte(valeur: str) -> str:
+    return json.dumps(valeur, ensure_ascii=False)  # a JSON string is a valid YAML scalar
+
+
+def _acheteur_de(commune: Commune) -> str:
+    """The ``acheteur`` block of a real commune, from the reference table."""
+    src = communes.source()
+    lignes = [
+        "acheteur:",
+        f"  nom: {_yaml_texte(nom_acheteur(commune.nom))}"
+        f"    # {src['paquet']} {src['version']}",
+        "  type: commune",
+        f'  code_insee: "{commune.code_insee}"',
+    ]
+    if commune.siren:
+        lignes.append(f'  # siret: "{commune.siren}NNNNN"       # SIREN {commune.siren} de la '
+                      "commune suivi des 5 chiffres du NIC de la mairie (avis de situation "
+                      "SIRENE) : à compléter")
+    if commune.population:
+        lignes.append(f"  population: {commune.population}"
+                      f"                  # population municipale légale, découpage "
+                      f"{src.get('millesime_cog')}")
+        lignes.append("  # population_annee: AAAA            # millésime INSEE de cette "
+                      "population : à vérifier sur insee.fr")
+    cp = commune.codes_postaux[0] if commune.codes_postaux else None
+    lignes += [
+        f"  # département : {commune.departement} ({commune.departement_nom}) ; région : "
+        f"{commune.region_nom}",
+        "  adresse:",
+        "    ligne: place de la Mairie           # numéro et voie de la mairie : à vérifier",
+        f'    code_postal: "{cp}"' if cp else '    code_postal: "00000"        # à compléter',
+        f"    commune: {_yaml_texte(commune.nom)}",
+        "  representant:",
+        "    qualite: Maire",
+        "    # nom: Prénom Nom",
+        "  contact: {}",
+        "    # nom: Prénom Nom, secrétaire générale",
+        "    # email: mairie@…",
+    ]
+    if commune.intercommunalite:
+        lignes.append(f"  intercommunalite: {_yaml_texte(commune.intercommunalite)}")
+    lignes.append("  # profil_acheteur_url: https://…       # plateforme où le DCE est publié")
+    return "\n".join(lignes) + "\n"
+
+
 def projet_de_depart(etudes: list[str], aujourd_hui: dt.date | None = None, *,
-                     fichier: str = "projet.yaml") -> str:
-    """A commented project file with the chosen study modules, valid as written."""
+                     fichier: str = "projet.yaml", commune: Commune | None = None) -> str:
+    """A commented project file with the chosen study modules, valid as written.
+
+    With ``commune`` (from :mod:`cctp_builder.communes`), the buyer is that commune.
+    """
     cat = catalogue()
     inconnus = [e for e in etudes if e not in cat]
     if inconnus:
@@ -153,6 +207,10 @@ def projet_de_depart(etudes: list[str], aujourd_hui: dt.date | None = None, *,
     remise = envoi + dt.timedelta(days=42)
     lignes_etudes = "\n".join(f"  - module: {e}    # {cat[e].titre}" for e in etudes)
     lignes_phases = "\n".join(f"      - {e}" for e in etudes)
+    nom = commune.nom if commune else "Saint-Exemple"
     return _ENTETE.format(fichier=fichier, etudes=lignes_etudes, phases=lignes_phases,
+                          acheteur=_acheteur_de(commune) if commune else _ACHETEUR_EXEMPLE,
+                          de_commune=avec_preposition(nom, "de"),
+                          a_commune=avec_preposition(nom, "à"),
                           montant=25000 * len(etudes), annee=envoi.year,
                           envoi=envoi.isoformat(), remise=remise.isoformat())

@@ -171,7 +171,17 @@ def a_completer(p: Consultation) -> list[Constat]:
     return out
 
 
-VERIFICATIONS: list[Verification] = [_criteres, _calendrier, _tranches, _marche]
+def _commune(p: Consultation) -> list[Constat]:
+    """A commune's INSEE code, name and postal code against the reference table (warnings)."""
+    from .communes import verifier_commune
+
+    a = p.acheteur
+    if a.type != "commune":
+        return []
+    return verifier_commune(a.code_insee, a.nom, a.adresse.code_postal)
+
+
+VERIFICATIONS: list[Verification] = [_criteres, _calendrier, _tranches, _marche, _commune]
 
 
 def verifier(projet: Consultation, res: Resolution) -> list[Constat]:

@@ -21,6 +21,32 @@ if ! bash scripts/install-libreoffice.sh; then
     dit "AVERTISSEMENT : LibreOffice n'a pas pu être installé ; les tests qui en ont besoin seront ignorés." >&2
 fi
 
+# 1 bis. Chromium (paquet Debian) pour les tests de la page web dans un vrai navigateur
+# (Playwright le pilote ; le téléchargement de navigateur propre à Playwright n'est pas utilisé).
+installer_chromium() {
+    if command -v chromium >/dev/null 2>&1; then
+        dit "Chromium est déjà installé : $(command -v chromium)"
+        return 0
+    fi
+    command -v apt-get >/dev/null 2>&1 || { dit "apt-get est introuvable." >&2; return 1; }
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 || { dit "il faut être root (ou sudo)." >&2; return 1; }
+        sudo=(sudo)
+    fi
+    dit "Installation de chromium (apt-get update puis apt-get install -y chromium)…"
+    "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 update -q &&
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
+            install -y -q chromium
+}
+if ! installer_chromium; then
+    if est_ci; then
+        dit "ERREUR : l'installation de chromium a échoué ; la CI ne peut pas s'en passer." >&2
+        exit 1
+    fi
+    dit "AVERTISSEMENT : chromium n'a pas pu être installé ; les tests dans le navigateur seront ignorés." >&2
+fi
+
 # 2. Python ≥ 3.11 et environnement virtuel .venv
 choisir_python() {
     local candidat
@@ -52,8 +78,8 @@ if [ ! -x .venv/bin/python ]; then
     fi
 fi
 
-dit "Installation du projet et des dépendances de test (pip install -e '.[test,dev]')…"
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,dev]' || {
+dit "Installation du projet, de la page web, des dépendances de test et des portes (pip install -e '.[test,web,dev]')…"
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,web,dev]' || {
     dit "ERREUR : l'installation du projet dans .venv a échoué (voir les messages de pip ci-dessus)." >&2
     exit 1
 }
