@@ -347,7 +347,7 @@ def _critere_environnemental_doublons(projet: Consultation) -> list[Constat]:
             techniques += [(f"criteres.{i}.sous_criteres.{j}.elements.{k}", e)
                            for k, e in enumerate(sc.elements)]
     out = []
-    for i, c in enumerate(projet.criteres):
+    for c in projet.criteres:
         if c.type != "environnemental":
             continue
         env = list(c.elements) + [e for sc in c.sous_criteres for e in sc.elements]

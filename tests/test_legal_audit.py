@@ -385,3 +385,13 @@ def test_dated_rule_starts_on_its_day(ident, veille, jour):
 def test_price_rule_cites_the_2024_decree_from_1_january_2025():
     assert "2024-1251" not in REGLES.reference("prix_revisable_aleas_majeurs", D(2024, 12, 31))
     assert "2024-1251" in REGLES.reference("prix_revisable_aleas_majeurs", D(2025, 1, 1))
+
+
+def test_readme_lists_every_rule_still_to_verify():
+    from conftest import RACINE
+
+    readme = (RACINE / "README.md").read_text("utf-8")
+    section = readme[readme.index("### Ce qui reste à vérifier"):readme.index("## Architecture")]
+    for r in REGLES.a_verifier():
+        assert f"`{r.id}`" in section, r.id
+    assert "tribunaux.yaml" in section

@@ -141,7 +141,8 @@ class Marche(Modele):
     publicite_supports: list[TexteCourt] = Field(
         default_factory=list,
         description="Supports de publication de l'avis, outre le profil d'acheteur (ex. « BOAMP », "
-        "« Le Dauphiné libéré, journal d'annonces légales ») ; le BOAMP et le JOUE en appel d'offres",
+        "« Le Dauphiné libéré, journal d'annonces légales ») ; le BOAMP et le JOUE en appel "
+        "d'offres",
     )
 
 
