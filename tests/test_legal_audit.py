@@ -395,3 +395,12 @@ def test_readme_lists_every_rule_still_to_verify():
     for r in REGLES.a_verifier():
         assert f"`{r.id}`" in section, r.id
     assert "tribunaux.yaml" in section
+
+
+def test_6_a_voluntary_appel_d_offres_below_the_threshold_is_awarded_by_the_maire():
+    data = donnees(MAPA)
+    data["marche"]["procedure"] = "appel_offres_ouvert"
+    data = _envoi(data, D(2026, 12, 2), 40)
+    attribution = _section(_piece(data, "rc"), "Attribution du marché")
+    assert "n'est pas choisi par la commission d'appel d'offres" in attribution
+    assert "par le maire" in attribution
