@@ -11,35 +11,33 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, replace
 from importlib.resources import files
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
 import yaml
+from pydantic import ValidationError
 
+from .donnees_yaml import lire_yaml
 from .errors import CctpError, RegleIntrouvable
-from .francais import date_fr, montant_fr
+from .francais import date_fr
+from .models.regles import EntreeRegle, FichierRegles, messages_fr
 
 __all__ = [
     "LIBELLES_PROCEDURE",
     "PROCEDURES",
-    "Decision",
     "Procedure",
     "Publicite",
     "Regle",
     "Regles",
     "ReglesInvalides",
     "Tribunal",
-    "date_fr",
-    "decide",
+    "jour",
     "lire_tribunaux",
     "tribunal_du_departement",
     "tribunaux",
-    "format_decision",
-    "montant_fr",
 ]
 
 Procedure = Literal["dispense", "mapa", "appel_offres_ouvert"]
@@ -78,7 +76,7 @@ class Regle:
     note: str | None = None
 
     def en_vigueur(self, le: dt.date) -> bool:
-        le = _jour(le)
+        le = jour(le)
         return (self.en_vigueur_du is None or self.en_vigueur_du <= le) and (
             self.au is None or le <= self.au)
 
@@ -124,22 +122,15 @@ class Tribunal:
         return ", ".join(parts) or None
 
 
-_CLES_RACINE = frozenset({"version", "regles"})
-_CLES_REGLE = frozenset({"id", "libelle", "valeur", "unite", "en_vigueur_du", "au", "reference",
-                         "source", "a_verifier", "note"})
-_CLES_FACULTATIVES = frozenset({"note"})
 _CLES_TRIBUNAL = frozenset({"nom", "departements", "adresse", "code_postal", "ville",
                             "greffe_courriel", "site", "appel", "source", "releve_le",
                             "a_verifier", "note"})
 _CLES_TABLE = frozenset({"reference", "source", "releve_le", "a_verifier", "note"})
-_UNITES_DECIMALES = frozenset({"EUR_HT", "EUR", "pourcentage", "points", "coefficient"})
-_UNITES_ENTIERES = frozenset({"jours", "mois"})
-_UNITES = _UNITES_DECIMALES | _UNITES_ENTIERES | {"date", None}
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _DEPARTEMENT = re.compile(r"^(\d{2}|2[AB]|97\d)$")
 
 
-def _jour(le: dt.date) -> dt.date:
+def jour(le: dt.date) -> dt.date:
+    """The calendar day of a date or datetime (TypeError for anything else)."""
     if isinstance(le, dt.datetime):
         return le.date()
     if not isinstance(le, dt.date):
@@ -156,74 +147,25 @@ def _figer(v: Any) -> Any:
     return v
 
 
-def _date_ou_rien(v: Any, ou: str) -> dt.date | None:
-    if v is None or (isinstance(v, dt.date) and not isinstance(v, dt.datetime)):
-        return v
-    raise ReglesInvalides(f"{ou} : date attendue au format AAAA-MM-JJ (sans guillemets), "
-                          f"reçu {v!r}")
-
-
 def _texte(v: Any, ou: str) -> str:
     if not isinstance(v, str) or not v.strip():
         raise ReglesInvalides(f"{ou} : texte non vide attendu, reçu {v!r}")
     return v.strip()
 
 
-def _valeur(v: Any, unite: str | None, ou: str) -> Any:
-    if unite in _UNITES_DECIMALES:
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            raise ReglesInvalides(f"{ou} : nombre attendu pour l'unité {unite}, reçu {v!r}")
-        return Decimal(str(v))
-    if unite in _UNITES_ENTIERES:
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise ReglesInvalides(f"{ou} : nombre entier attendu pour l'unité {unite}, "
-                                  f"reçu {v!r}")
-        return v
-    if unite == "date":
-        if _date_ou_rien(v, ou) is None:
-            raise ReglesInvalides(f"{ou} : une date est attendue pour l'unité « date »")
-        return v
-    return _figer(v)
-
-
-def _lire_regle(brut: Any, rang: int) -> Regle:
-    ou = f"règle n° {rang}"
-    if not isinstance(brut, Mapping):
-        raise ReglesInvalides(f"{ou} : une entrée (clé: valeur) est attendue")
-    ident = brut.get("id")
-    if not isinstance(ident, str) or not _ID.match(ident):
-        raise ReglesInvalides(f"{ou} : identifiant en minuscules ASCII attendu, reçu {ident!r}")
-    ou = f"règle n° {rang} « {ident} »"
-    inconnues = set(brut) - _CLES_REGLE
-    if inconnues:
-        raise ReglesInvalides(f"{ou} : clés inconnues {sorted(inconnues)}")
-    manquantes = _CLES_REGLE - _CLES_FACULTATIVES - set(brut)
-    if manquantes:
-        raise ReglesInvalides(f"{ou} : clés manquantes {sorted(manquantes)}")
-    unite = brut["unite"]
-    if unite not in _UNITES:
-        raise ReglesInvalides(f"{ou} : unité inconnue {unite!r}")
-    du = _date_ou_rien(brut["en_vigueur_du"], f"{ou}, en_vigueur_du")
-    au = _date_ou_rien(brut["au"], f"{ou}, au")
-    if du and au and au < du:
-        raise ReglesInvalides(f"{ou} : la date de fin précède la date d'entrée en vigueur")
-    source = _texte(brut["source"], f"{ou}, source")
-    if not source.startswith(("https://", "http://")):
-        raise ReglesInvalides(f"{ou} : la source doit être une adresse http(s)")
-    if not isinstance(brut["a_verifier"], bool):
-        raise ReglesInvalides(f"{ou} : a_verifier doit valoir true ou false")
-    note = brut.get("note")
+def _regle(e: EntreeRegle, rang: int) -> Regle:
+    """The runtime rule of a validated entry (values frozen, references on one line)."""
     return Regle(
-        id=ident,
-        libelle=_texte(brut["libelle"], f"{ou}, libelle"),
-        valeur=_valeur(brut["valeur"], unite, f"{ou}, valeur"),
-        unite=unite,
-        en_vigueur_du=du,
-        au=au,
-        reference=" ".join(_texte(brut["reference"], f"{ou}, reference").split()),
-        source=source,
-        a_verifier=brut["a_verifier"],
-        note=None if note is None else " ".join(_texte(note, f"{ou}, note").split()),
+        id=e.id,
+        libelle=e.libelle.strip(),
+        valeur=_figer(e.valeur_typee()),
+        unite=e.unite,
+        en_vigueur_du=e.en_vigueur_du,
+        au=e.au,
+        reference=" ".join(e.reference.split()),
+        source=e.source,
+        a_verifier=e.a_verifier,
+        note=None if e.note is None else " ".join(e.note.split()),
     )
 
 
@@ -264,7 +206,7 @@ class Regles:
     @classmethod
     def depuis_texte(cls, texte: str, origine: str = "regles.yaml") -> Regles:
         try:
-            brut = yaml.safe_load(texte)
+            brut = lire_yaml(texte)
         except yaml.YAMLError as exc:
             raise ReglesInvalides(f"{origine} : YAML illisible ({exc})") from exc
         try:
@@ -277,19 +219,12 @@ class Regles:
         if not isinstance(brut, Mapping):
             raise ReglesInvalides("le fichier doit contenir les clés « version » et "
                                   "« regles »")
-        inconnues, manquantes = set(brut) - _CLES_RACINE, _CLES_RACINE - set(brut)
-        if inconnues or manquantes:
-            raise ReglesInvalides(f"clés racine attendues : version, regles (inconnues : "
-                                  f"{sorted(inconnues)}, manquantes : {sorted(manquantes)})")
-        version = brut["version"]
         try:
-            dt.date.fromisoformat(version)
-        except (TypeError, ValueError):
-            raise ReglesInvalides(f"version : date de revue « AAAA-MM-JJ » entre guillemets "
-                                  f"attendue, reçu {version!r}") from None
-        if not isinstance(brut["regles"], list) or not brut["regles"]:
-            raise ReglesInvalides("« regles » doit être une liste non vide")
-        return cls(version, (_lire_regle(r, i) for i, r in enumerate(brut["regles"], start=1)))
+            fichier = FichierRegles.model_validate(brut)
+        except ValidationError as exc:
+            raise ReglesInvalides("\n".join(messages_fr(exc, brut))) from None
+        return cls(fichier.version,
+                   (_regle(e, rang) for rang, e in enumerate(fichier.regles, start=1)))
 
     # -- lookup
 
@@ -300,7 +235,7 @@ class Regles:
         return tuple(self._par_id)
 
     def get(self, id: str, le: dt.date) -> Regle:
-        le = _jour(le)
+        le = jour(le)
         candidates = self._par_id.get(id)
         if not candidates:
             raise RegleIntrouvable(f"Aucune règle « {id} » dans les données réglementaires "
@@ -346,10 +281,46 @@ def _departement(code: str | int) -> str:
     return texte.zfill(2) if texte.isdigit() and len(texte) == 1 else texte
 
 
+def _tribunal_lu(t: Any, ou: str, reference: str) -> tuple[list[str], Tribunal]:
+    """One tribunal of the table, checked: its départements and its description."""
+    if not isinstance(t, Mapping):
+        raise ReglesInvalides(f"{ou} : description du tribunal attendue")
+    inconnues = set(t) - _CLES_TRIBUNAL
+    if inconnues:
+        raise ReglesInvalides(f"{ou} : clés inconnues {sorted(inconnues)}")
+    nom = _texte(t.get("nom"), f"{ou}, nom")
+    ou = f"{ou} ({nom})"
+    for cle in ("adresse", "code_postal", "ville", "appel", "source"):
+        _texte(t.get(cle), f"{ou}, {cle}")
+    if not re.fullmatch(r"\d{5}", t["code_postal"]):
+        raise ReglesInvalides(f"{ou} : code postal à 5 chiffres attendu")
+    if not str(t["source"]).startswith(("https://", "http://")):
+        raise ReglesInvalides(f"{ou} : la source doit être une adresse http(s)")
+    releve = t.get("releve_le")
+    if not isinstance(releve, dt.date) or isinstance(releve, dt.datetime):
+        raise ReglesInvalides(f"{ou} : date du relevé (releve_le, AAAA-MM-JJ) attendue")
+    if not isinstance(t.get("a_verifier"), bool):
+        raise ReglesInvalides(f"{ou} : a_verifier doit valoir true ou false")
+    deps = t.get("departements")
+    if not isinstance(deps, list) or not deps:
+        raise ReglesInvalides(f"{ou} : liste des départements attendue")
+    for dep in deps:
+        if not isinstance(dep, str) or not _DEPARTEMENT.match(dep):
+            raise ReglesInvalides(f"{ou} : code de département entre guillemets attendu "
+                                  f"(« 04 »), reçu {dep!r}")
+    note = t.get("note")
+    return deps, Tribunal(
+        departement="", nom=nom, adresse=t["adresse"], code_postal=t["code_postal"],
+        ville=t["ville"], appel=t["appel"], reference=reference, a_verifier=t["a_verifier"],
+        note=None if note is None else " ".join(str(note).split()),
+        greffe_courriel=t.get("greffe_courriel"), site=t.get("site"), source=t["source"],
+        releve_le=releve)
+
+
 def lire_tribunaux(texte: str, origine: str = "tribunaux.yaml") -> dict[str, Tribunal]:
     """The département → tribunal table of a tribunaux.yaml text (checked, every key known)."""
     try:
-        brut = yaml.safe_load(texte)
+        brut = lire_yaml(texte)
     except yaml.YAMLError as exc:
         raise ReglesInvalides(f"{origine} : YAML illisible ({exc})") from exc
     if not isinstance(brut, Mapping) or set(brut) != {"version", "ressort", "appel", "tribunaux"}:
@@ -361,45 +332,16 @@ def lire_tribunaux(texte: str, origine: str = "tribunaux.yaml") -> dict[str, Tri
             raise ReglesInvalides(f"{origine}, {cle} : clés attendues {sorted(_CLES_TABLE)}")
         _texte(table.get("reference"), f"{origine}, {cle}, reference")
     reference = " ".join(brut["ressort"]["reference"].split())
-    out: dict[str, Tribunal] = {}
     if not isinstance(brut["tribunaux"], list) or not brut["tribunaux"]:
         raise ReglesInvalides(f"{origine} : « tribunaux » doit être une liste non vide")
+    out: dict[str, Tribunal] = {}
     for rang, t in enumerate(brut["tribunaux"], start=1):
-        ou = f"{origine}, tribunal n° {rang}"
-        if not isinstance(t, Mapping):
-            raise ReglesInvalides(f"{ou} : description du tribunal attendue")
-        inconnues = set(t) - _CLES_TRIBUNAL
-        if inconnues:
-            raise ReglesInvalides(f"{ou} : clés inconnues {sorted(inconnues)}")
-        nom = _texte(t.get("nom"), f"{ou}, nom")
-        for cle in ("adresse", "code_postal", "ville", "appel", "source"):
-            _texte(t.get(cle), f"{ou} ({nom}), {cle}")
-        if not re.fullmatch(r"\d{5}", t["code_postal"]):
-            raise ReglesInvalides(f"{ou} ({nom}) : code postal à 5 chiffres attendu")
-        if not str(t["source"]).startswith(("https://", "http://")):
-            raise ReglesInvalides(f"{ou} ({nom}) : la source doit être une adresse http(s)")
-        releve = _date_ou_rien(t.get("releve_le"), f"{ou} ({nom}), releve_le")
-        if releve is None:
-            raise ReglesInvalides(f"{ou} ({nom}) : date du relevé (releve_le) attendue")
-        if not isinstance(t.get("a_verifier"), bool):
-            raise ReglesInvalides(f"{ou} ({nom}) : a_verifier doit valoir true ou false")
-        deps = t.get("departements")
-        if not isinstance(deps, list) or not deps:
-            raise ReglesInvalides(f"{ou} ({nom}) : liste des départements attendue")
+        deps, tribunal = _tribunal_lu(t, f"{origine}, tribunal n° {rang}", reference)
         for dep in deps:
-            if not isinstance(dep, str) or not _DEPARTEMENT.match(dep):
-                raise ReglesInvalides(f"{ou} ({nom}) : code de département entre guillemets "
-                                      f"attendu (« 04 »), reçu {dep!r}")
             if dep in out:
-                raise ReglesInvalides(f"{ou} ({nom}) : le département {dep} relève déjà du "
-                                      f"{out[dep].nom}")
-            note = t.get("note")
-            out[dep] = Tribunal(
-                departement=dep, nom=nom, adresse=t["adresse"], code_postal=t["code_postal"],
-                ville=t["ville"], appel=t["appel"], reference=reference,
-                a_verifier=t["a_verifier"], note=None if note is None else " ".join(note.split()),
-                greffe_courriel=t.get("greffe_courriel"), site=t.get("site"),
-                source=t["source"], releve_le=releve)
+                raise ReglesInvalides(f"{origine}, tribunal n° {rang} ({tribunal.nom}) : le "
+                                      f"département {dep} relève déjà du {out[dep].nom}")
+            out[dep] = replace(tribunal, departement=dep)
     return out
 
 
@@ -418,8 +360,3 @@ def tribunaux() -> Mapping[str, Tribunal]:
 def tribunal_du_departement(departement: str | int) -> Tribunal | None:
     """The tribunal administratif of a département (R221-3 CJA), or None if the code is unknown."""
     return _tribunaux_du_paquet().get(_departement(departement))
-
-
-# The decision built from these rules lives in ``decision.py``; re-exported here so that
-# ``from cctp_builder.rules import decide`` keeps working.
-from .decision import Decision, decide, format_decision  # noqa: E402
