@@ -240,6 +240,10 @@ def test_10_default_is_a_joint_group_with_a_jointly_liable_agent():
     forme = _section(_piece(data, "rc"), "Forme juridique", "Sous-traitance")
     assert "mandataire est solidaire" in forme and "R2142-24" in forme
     assert "se transformer en groupement solidaire" not in forme
+    ae = _section(_piece(data, "ae"), "Groupement", "Engagement")
+    assert "☐ conjoint ☐ solidaire" in ae and "mandataire est solidaire" in ae
+    paiement = _section(_piece(data, "ccap"), "Demandes de paiement", "Délai de paiement")
+    assert "groupement conjoint" in paiement and "groupement solidaire" in paiement
 
 
 # --------------------------------------------------------------------------- 11. condition
