@@ -96,8 +96,9 @@ def _tribunal(projet: Consultation, regles: Regles, le: Any) -> Tribunal | None:
     return Tribunal(departement=projet.acheteur.departement, nom=propre.nom,
                     adresse=propre.adresse, code_postal=propre.code_postal, ville=propre.ville,
                     appel=propre.appel or (connu.appel if connu else None),
-                    reference=connu.reference if connu else regles.reference(
-                        "tribunaux_administratifs", le))
+                    reference=connu.reference if connu else
+                    "article R221-3 du code de justice administrative",
+                    greffe_courriel=propre.greffe_courriel, site=propre.site)
 
 
 def _valeur_ou_rien(regles: Regles, ident: str, le: Any) -> Any:

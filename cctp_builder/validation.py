@@ -145,6 +145,8 @@ _A_COMPLETER: list[tuple[str, Callable[[Consultation], object], str]] = [
     ("acheteur.contact.email", lambda p: p.acheteur.contact.email,
      "adresse électronique du contact"),
     ("acheteur.profil_acheteur_url", lambda p: p.acheteur.profil_acheteur_url, "profil d'acheteur"),
+    ("acheteur.comptable_assignataire", lambda p: p.acheteur.comptable_assignataire,
+     "comptable public assignataire des paiements"),
     ("acheteur.population", lambda p: p.acheteur.population, "population INSEE"),
     ("operation.enjeux", lambda p: p.operation.enjeux, "contexte et enjeux du projet"),
     ("operation.programme", lambda p: p.operation.programme, "programme pressenti"),

@@ -53,6 +53,11 @@ class TribunalCompetent(Modele):
     code_postal: str = Field(pattern=r"^\d{5}$", description="Code postal à 5 chiffres")
     ville: TexteCourt = Field(description="Ville")
     appel: TexteCourt | None = Field(default=None, description="Cour administrative d'appel")
+    greffe_courriel: str | None = Field(
+        default=None, pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$",
+        description="Adresse électronique du greffe",
+    )
+    site: TexteCourt | None = Field(default=None, description="Site internet du tribunal")
 
 
 TypeAcheteur = Literal["commune", "epci", "syndicat_mixte", "autre"]
@@ -81,13 +86,19 @@ class Acheteur(Modele):
     intercommunalite: TexteCourt | None = Field(
         default=None, description="EPCI de rattachement (communauté de communes, d'agglomération…)"
     )
+    comptable_assignataire: TexteCourt | None = Field(
+        default=None,
+        description="Comptable public assignataire des paiements (ex. « Service de gestion "
+        "comptable de Digne-les-Bains »)",
+    )
     profil_acheteur_url: HttpUrl | None = Field(
         default=None, description="URL du profil d'acheteur (plateforme de dématérialisation)"
     )
     tribunal: TribunalCompetent | None = Field(
         default=None,
         description="Tribunal administratif compétent pour les recours ; à défaut, celui que "
-        "les règles connaissent pour le département (PACA seulement à ce jour)",
+        "les règles connaissent pour le département (table de l'article R221-3 du code de "
+        "justice administrative, data/tribunaux.yaml)",
     )
 
     @property
