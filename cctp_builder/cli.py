@@ -303,5 +303,14 @@ def templates_dump(nom: str, modeles: Path | None) -> None:
     click.echo(texte_modele(nom, modeles))
 
 
+# --------------------------------------------------------------------------- analyse
+
+gere_erreurs = _gere_erreurs  # public name, for the command groups defined in other modules
+
+from .cli_analyse import analyse_group  # noqa: E402
+
+main.add_command(analyse_group)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

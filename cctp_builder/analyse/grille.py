@@ -1,0 +1,207 @@
+"""grille.xlsx: the scoring grid, with live formulas (prices, price formula of the RC, weighted
+appreciations, totals and rank with the RC's tie rule), for committees that prefer a
+spreadsheet. LibreOffice recomputes it to the totals of RAO.docx (tested)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import TYPE_CHECKING
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..pieces.dpgf import BLEU, BORDURE, FORMAT_EUROS, JAUNE, POLICE
+
+if TYPE_CHECKING:
+    from .service import Analyse
+
+FEUILLE = "Notation"
+FORMAT_NOTE = "0.00"
+FORMAT_POURCENT = "0%"
+LIGNE_TITRES = 6
+
+
+def _cellule(ws: Worksheet, ligne: int, col: int, valeur: object, *, gras: bool = False,
+             saisie: bool = False, format: str | None = None) -> str:
+    c = ws.cell(row=ligne, column=col, value=valeur)
+    c.font = Font(name=POLICE, size=10, bold=gras)
+    c.border = BORDURE
+    c.alignment = Alignment(wrap_text=True, vertical="top")
+    if saisie:
+        c.fill = JAUNE
+    if format:
+        c.number_format = format
+    return c.coordinate
+
+
+def build_grille(analyse: Analyse) -> bytes:
+    """The workbook bytes (deterministic: fixed properties and zip timestamps)."""
+    projet = analyse.projet
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = FEUILLE
+    ws["A1"] = f"Grille de notation — marché {projet.marche.reference}"
+    ws["A1"].font = Font(name=POLICE, size=12, bold=True)
+    ws["A2"] = " ".join(projet.marche.objet.split())
+    ws["A3"] = "Taux de TVA"
+    ws["B3"] = float(analyse.taux_tva / 100)
+    ws["B3"].number_format = FORMAT_POURCENT
+    ws["C3"] = f"Prix comparés {analyse.notation.prix_compare}"
+    ws["A4"] = "Note maximale du prix"
+    ws["B4"] = float(analyse.nmax_prix)
+    ws["C4"] = ("Note = Nmax × Pmin ÷ P" if analyse.notation.methode_prix
+                == "proportionnelle_inverse" else "Note = Nmax × [1 − (P − Pmin) ÷ Pmin], "
+                "au moins 0")
+    ws["A5"] = "Pondération (points)"
+    retenues = analyse.classement
+    premiere, derniere = LIGNE_TITRES + 1, LIGNE_TITRES + max(len(retenues), 1)
+    col = 1
+    _cellule(ws, LIGNE_TITRES, col, "Candidat", gras=True)
+    colonnes: dict[str, int] = {}
+    tranches = [t.code for t in projet.tranches]
+    for code in tranches:
+        col += 1
+        colonnes[f"prix:{code}"] = col
+        _cellule(ws, LIGNE_TITRES, col, f"Prix HT {code}", gras=True)
+    col += 1
+    colonnes["total_ht"] = col
+    _cellule(ws, LIGNE_TITRES, col, "Prix total HT", gras=True)
+    col += 1
+    colonnes["assujetti"] = col
+    _cellule(ws, LIGNE_TITRES, col, "Assujetti à la TVA (1/0)", gras=True)
+    col += 1
+    colonnes["compare"] = col
+    _cellule(ws, LIGNE_TITRES, col, f"Prix comparé {analyse.notation.prix_compare}", gras=True)
+    notes_criteres: dict[str, int] = {}
+    for c in analyse.criteres_prix:
+        col += 1
+        notes_criteres[c.nom] = col
+        _cellule(ws, LIGNE_TITRES, col, f"Note « {c.nom} »", gras=True)
+        _cellule(ws, 5, col, float(c.poids or analyse.nmax_prix), format=FORMAT_NOTE)
+    unites_cols: dict[str, tuple[list[int], int]] = {}
+    for u in analyse.unites:
+        entrees = []
+        libelles = u.elements if u.par_elements else [u.nom]
+        for e in libelles:
+            col += 1
+            entrees.append(col)
+            _cellule(ws, LIGNE_TITRES, col, f"{e} — appréciation (%)", gras=True)
+        col += 1
+        _cellule(ws, LIGNE_TITRES, col, f"Note « {u.nom} »", gras=True)
+        _cellule(ws, 5, col, float(u.poids), format=FORMAT_NOTE)
+        unites_cols[u.nom] = (entrees, col)
+    for c in projet.criteres:
+        if c.nom in notes_criteres:
+            continue
+        col += 1
+        notes_criteres[c.nom] = col
+        _cellule(ws, LIGNE_TITRES, col, f"Note « {c.nom} »", gras=True)
+        _cellule(ws, 5, col, float(c.poids or 0), format=FORMAT_NOTE)
+    col += 1
+    colonnes["total"] = col
+    _cellule(ws, LIGNE_TITRES, col, "Note globale", gras=True)
+    col += 1
+    colonnes["rang"] = col
+    _cellule(ws, LIGNE_TITRES, col, "Rang", gras=True)
+
+    def lettre(n: int) -> str:
+        return get_column_letter(n)
+
+    plage_compare = f"${lettre(colonnes['compare'])}${premiere}:${lettre(colonnes['compare'])}" \
+                    f"${derniere}"
+    for i, r in enumerate(retenues):
+        ligne = premiere + i
+        _cellule(ws, ligne, 1, r.nom)
+        for code in tranches:
+            _cellule(ws, ligne, colonnes[f"prix:{code}"], float(r.prix_tranches_ht[code]),
+                     saisie=True, format=FORMAT_EUROS)
+        debut, fin = lettre(colonnes[f"prix:{tranches[0]}"]), lettre(colonnes[f"prix:{tranches[-1]}"])
+        ht = _cellule(ws, ligne, colonnes["total_ht"], f"=SUM({debut}{ligne}:{fin}{ligne})",
+                      format=FORMAT_EUROS)
+        assujetti = _cellule(ws, ligne, colonnes["assujetti"],
+                             1 if r.offre.candidat.assujetti_tva else 0, saisie=True)
+        compare = (f"=ROUND({ht}*(1+IF({assujetti}=1,$B$3,0)),2)" if analyse.prix_ttc
+                   else f"={ht}")
+        p = _cellule(ws, ligne, colonnes["compare"], compare, format=FORMAT_EUROS)
+        for c in analyse.criteres_prix:
+            nmax = f"{lettre(notes_criteres[c.nom])}$5"
+            if analyse.notation.methode_prix == "proportionnelle_inverse":
+                f = f"=ROUND({nmax}*MIN({plage_compare})/{p},2)"
+            else:
+                f = (f"=ROUND(MAX(0,{nmax}*(1-({p}-MIN({plage_compare}))/MIN({plage_compare}))),"
+                     "2)")
+            _cellule(ws, ligne, notes_criteres[c.nom], f, format=FORMAT_NOTE)
+        for u in analyse.unites:
+            entrees, note_col = unites_cols[u.nom]
+            detail = r.note_unite(u.nom)
+            assert detail is not None
+            for k, colonne in enumerate(entrees):
+                libelle = detail.appreciations[k].strip().lower()
+                _cellule(ws, ligne, colonne, float(analyse.notation.bareme[libelle] / 100),
+                         saisie=True, format=FORMAT_POURCENT)
+            premiere_e, derniere_e = lettre(entrees[0]), lettre(entrees[-1])
+            _cellule(ws, ligne, note_col, f"=ROUND({lettre(note_col)}$5*AVERAGE({premiere_e}"
+                     f"{ligne}:{derniere_e}{ligne}),2)", format=FORMAT_NOTE)
+        for c in projet.criteres:
+            if c in analyse.criteres_prix:
+                continue
+            cellules = [f"{lettre(unites_cols[u.nom][1])}{ligne}" for u in analyse.unites
+                        if u.critere.nom == c.nom]
+            _cellule(ws, ligne, notes_criteres[c.nom], f"=SUM({','.join(cellules)})",
+                     format=FORMAT_NOTE)
+        total = ",".join(f"{lettre(k)}{ligne}" for k in notes_criteres.values())
+        _cellule(ws, ligne, colonnes["total"], f"=SUM({total})", gras=True, format=FORMAT_NOTE)
+        tot = lettre(colonnes["total"])
+        plage_tot = f"${tot}${premiere}:${tot}${derniere}"
+        rang = f"=COUNTIF({plage_tot},\">\"&{tot}{ligne})+1"
+        if analyse.departage is not None:
+            dep = lettre(notes_criteres[analyse.departage.nom])
+            plage_dep = f"${dep}${premiere}:${dep}${derniere}"
+            rang = (f"=COUNTIF({plage_tot},\">\"&{tot}{ligne})+COUNTIFS({plage_tot},{tot}{ligne},"
+                    f"{plage_dep},\">\"&{dep}{ligne})+1")
+        _cellule(ws, ligne, colonnes["rang"], rang, gras=True)
+    ligne = derniere + 2
+    if analyse.departage is not None:
+        ws.cell(row=ligne, column=1, value=f"En cas d'égalité, l'offre la mieux notée sur le "
+                f"critère « {analyse.departage.nom} » est classée première (RC).")
+        ligne += 1
+    exclues = analyse.exclues
+    if exclues:
+        ligne += 1
+        _cellule(ws, ligne, 1, "Offres écartées", gras=True)
+        _cellule(ws, ligne, 2, "Motif", gras=True)
+        for r in exclues:
+            ligne += 1
+            _cellule(ws, ligne, 1, r.nom)
+            _cellule(ws, ligne, 2, r.motif_exclusion)
+    ws.column_dimensions["A"].width = 34
+    for k in range(2, col + 1):
+        ws.column_dimensions[lettre(k)].width = 16
+    ws.row_dimensions[LIGNE_TITRES].height = 60
+    for k in range(1, col + 1):
+        ws.cell(row=LIGNE_TITRES, column=k).fill = BLEU
+    ws.freeze_panes = ws.cell(row=premiere, column=2)
+    d = projet.calendrier.date_limite_remise
+    wb.properties.creator = projet.acheteur.nom
+    wb.properties.title = f"Grille de notation — {projet.marche.reference}"
+    wb.properties.created = wb.properties.modified = d.replace(tzinfo=None)
+    brut = io.BytesIO()
+    wb.save(brut)
+    return _zip_fixe(brut.getvalue(), (max(d.year, 1980), d.month, d.day, 0, 0, 0))
+
+
+def _zip_fixe(data: bytes, date_time: tuple[int, int, int, int, int, int]) -> bytes:
+    """The same workbook with fixed member timestamps (deterministic bytes)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    sortie = io.BytesIO()
+    with zipfile.ZipFile(sortie, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in source.infolist():
+            nouveau = zipfile.ZipInfo(info.filename, date_time=date_time)
+            nouveau.compress_type = zipfile.ZIP_DEFLATED
+            nouveau.external_attr = 0o644 << 16
+            z.writestr(nouveau, source.read(info.filename))
+    return sortie.getvalue()

@@ -1,0 +1,107 @@
+"""``cctp-builder analyse``: after the publication, from the same project file — the offers
+file starter, the scoring and the award documents, the tranche letters during execution."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import click
+
+from .cli import gere_erreurs
+from .errors import CctpError
+
+
+@click.group("analyse", subcommand_metavar="COMMANDE [ARGUMENTS]...")
+def analyse_group() -> None:
+    """Après la publication : analyse des offres, rapport, lettres, notification, données
+    essentielles.
+
+    \b
+      cctp-builder analyse init projet.yaml projet.offres.yaml
+      cctp-builder analyse build projet.yaml projet.offres.yaml -o dce
+      cctp-builder analyse tranche projet.yaml projet.offres.yaml TO1 --affermir --date 2027-09-01
+    """
+
+
+@analyse_group.command("init")
+@click.argument("projet", type=click.Path(path_type=Path))
+@click.argument("offres", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Remplacer le fichier s'il existe.")
+@gere_erreurs
+def analyse_init(projet: Path, offres: Path, force: bool) -> None:
+    """Écrit un fichier des offres de départ, commenté, pour les critères du projet."""
+    from .analyse import offres_de_depart
+    from .loader import load_project
+
+    modele = load_project(projet)
+    if offres.exists() and not force:
+        raise CctpError(f"{offres} existe déjà : ajoutez --force pour le remplacer.")
+    texte = offres_de_depart(modele, fichier=offres.name, fichier_projet=projet.name)
+    tmp = offres.with_name(f".{offres.name}.tmp")
+    tmp.write_text(texte, encoding="utf-8")
+    os.replace(tmp, offres)
+    click.echo(f"{offres} écrit. Saisissez les offres reçues, puis : cctp-builder analyse "
+               f"build {projet} {offres} -o dce")
+
+
+@analyse_group.command("build")
+@click.argument("projet", type=click.Path(path_type=Path))
+@click.argument("offres", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "sortie", type=click.Path(path_type=Path), default=Path("dce"),
+              show_default=True, help="Dossier de sortie ; les documents vont dans "
+              "SORTIE/<référence>/analyse/.")
+@click.option("--force", is_flag=True, help="Remplacer une analyse existante.")
+@gere_erreurs
+def analyse_build(projet: Path, offres: Path, sortie: Path, force: bool) -> None:
+    """Note les offres selon le RC et écrit le rapport, la grille, les lettres et les données
+    essentielles."""
+    from .analyse import analyser_offres, avertissements, construire_analyse
+    from .loader import load_project
+
+    modele = load_project(projet)
+    analyse = analyser_offres(modele, offres)
+    ecrits = construire_analyse(analyse, sortie, force=force, source_projet=projet.read_bytes(),
+                                source_offres=offres.read_bytes())
+    click.echo("Classement :")
+    for r in analyse.classement:
+        click.echo(f"  {r.rang}. {r.nom} — {r.total} points (prix {r.prix_compare} € "
+                   f"{analyse.notation.prix_compare})")
+    for r in analyse.exclues:
+        click.echo(f"  écartée : {r.nom} — {r.motif_exclusion}")
+    for message in avertissements(analyse):
+        click.echo(f"Attention : {message}")
+    click.echo(f"{len(ecrits)} fichiers écrits dans {ecrits[0].parent}")
+
+
+@analyse_group.command("tranche")
+@click.argument("projet", type=click.Path(path_type=Path))
+@click.argument("offres", type=click.Path(path_type=Path))
+@click.argument("code")
+@click.option("--affermir", "decision", flag_value="affermir", help="Décision d'affermissement.")
+@click.option("--renoncer", "decision", flag_value="renoncer",
+              help="Décision de ne pas affermir la tranche.")
+@click.option("--date", "le", type=click.DateTime(["%Y-%m-%d"]), required=True,
+              metavar="AAAA-MM-JJ", help="Date de la décision.")
+@click.option("--fin-tf", "fin_tf", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              metavar="AAAA-MM-JJ",
+              help="Date d'admission de la dernière phase de la tranche ferme (indemnité "
+              "d'attente).")
+@click.option("-o", "--output", "sortie", type=click.Path(path_type=Path), default=Path("dce"),
+              show_default=True, help="Dossier de sortie (SORTIE/<référence>/analyse/).")
+@click.option("--force", is_flag=True, help="Remplacer la lettre si elle existe.")
+@gere_erreurs
+def analyse_tranche(projet: Path, offres: Path, code: str, decision: str | None, le: dt.datetime,
+                    fin_tf: dt.datetime | None, sortie: Path, force: bool) -> None:
+    """Écrit la décision d'affermir une tranche optionnelle (CODE, ex. TO1) ou d'y renoncer."""
+    from .analyse import analyser_offres, ecrire_lettre_tranche
+    from .loader import load_project
+
+    if decision is None:
+        raise click.UsageError("précisez --affermir ou --renoncer.")
+    analyse = analyser_offres(load_project(projet), offres)
+    chemin = ecrire_lettre_tranche(analyse, code.upper(), decision, le.date(), sortie,
+                                   fin_tranche_ferme=fin_tf.date() if fin_tf else None,
+                                   force=force)
+    click.echo(f"{chemin} écrit.")
