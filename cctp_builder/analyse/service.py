@@ -12,7 +12,6 @@ from ..errors import CctpError, Constat
 from ..legal import decision_pour
 from ..models import Consultation, Critere
 from ..rules import Decision, Regles
-from .chargement import charger_offres
 from .modele import Attribution, Offres
 from .notation import (
     TYPES_PRIX,
@@ -178,10 +177,24 @@ class Analyse:
         return self.notation.constats
 
 
+def delai_suspension(projet: Consultation, offres: Offres) -> int | None:
+    """The standstill period (days) before signing, or None when none applies (not a formal
+    procedure, or a single offer)."""
+    regles = Regles.charger()
+    le = projet.calendrier.date_envoi_publication
+    if decision_pour(projet, regles).procedure != "appel_offres_ouvert" or len(offres.offres) < 2:
+        return None
+    ident = ("delai_suspension_electronique" if offres.attribution.envoi_electronique
+             else "delai_suspension_papier")
+    return int(regles.valeur(ident, le))
+
+
 def analyser_offres(projet: Consultation, offres: Offres | str | Path) -> Analyse:
     """Score and rank the offers of ``projet`` (an ``Offres`` model or the path of an offers
     file); raise ``OffresInvalides`` (located) or ``AnalyseImpossible`` (French)."""
     if not isinstance(offres, Offres):
+        from .chargement import charger_offres  # the loader checks against this module
+
         offres = charger_offres(offres, projet)
     regles = Regles.charger()
     le = projet.calendrier.date_envoi_publication
@@ -190,11 +203,7 @@ def analyser_offres(projet: Consultation, offres: Offres | str | Path) -> Analys
                        seuil_oab=regles.valeur("analyse_oab_ecart_moyenne", le))
     if classement.constats:
         raise AnalyseImpossible("\n".join(c.message for c in classement.constats))
-    delai = None
-    if decision.procedure == "appel_offres_ouvert" and len(classement.resultats) > 1:
-        ident = ("delai_suspension_electronique" if offres.attribution.envoi_electronique
-                 else "delai_suspension_papier")
-        delai = int(regles.valeur(ident, le))
+    delai = delai_suspension(projet, offres)
     return Analyse(projet=projet, offres=offres, procedure=decision, notation=classement,
                    seuil_donnees_essentielles=regles.valeur("seuil_donnees_essentielles", le),
                    delai_suspension_jours=delai,
