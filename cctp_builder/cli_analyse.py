@@ -11,6 +11,7 @@ import click
 
 from .cli import gere_erreurs
 from .errors import CctpError
+from .francais import montant_fr
 
 
 @click.group("analyse", subcommand_metavar="COMMANDE [ARGUMENTS]...")
@@ -66,8 +67,8 @@ def analyse_build(projet: Path, offres: Path, sortie: Path, force: bool) -> None
                                 source_offres=offres.read_bytes())
     click.echo("Classement :")
     for r in analyse.classement:
-        click.echo(f"  {r.rang}. {r.nom} — {r.total} points (prix {r.prix_compare} € "
-                   f"{analyse.notation.prix_compare})")
+        click.echo(f"  {r.rang}. {r.nom} — {montant_fr(r.total, 'points')} (prix "
+                   f"{montant_fr(r.prix_compare, '€ ' + analyse.notation.prix_compare)})")
     for r in analyse.exclues:
         click.echo(f"  écartée : {r.nom} — {r.motif_exclusion}")
     for message in avertissements(analyse):

@@ -14,7 +14,13 @@ Public API::
 
 from .chargement import OffresInvalides, charger_offres
 from .depart import offres_de_depart
-from .documents import avertissements, construire_analyse, ecrire_lettre_tranche, lettre_tranche, rendre_analyse
+from .documents import (
+    avertissements,
+    construire_analyse,
+    ecrire_lettre_tranche,
+    lettre_tranche,
+    rendre_analyse,
+)
 from .modele import Offres
 from .service import Analyse, AnalyseImpossible, analyser_offres
 

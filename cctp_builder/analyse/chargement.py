@@ -39,7 +39,7 @@ def _champs(loc: tuple[Any, ...]) -> list[str]:
     return sorted(getattr(cible, "model_fields", {}))
 
 
-def _message(err: dict[str, Any]) -> Constat:
+def _message(err: Any) -> Constat:
     if err.get("type") == "extra_forbidden":
         loc = tuple(err.get("loc", ()))
         cle = str(loc[-1]) if loc else ""

@@ -55,7 +55,9 @@ def _date_time(analyse: Analyse) -> tuple[int, int, int, int, int, int]:
 def _rendre(analyse: Analyse, piece: Piece, contexte: dict[str, Any], lettre: Lettre,
             ts: TemplateSet) -> bytes:
     ctx = {**contexte, "doc": piece, "analyse": analyse, "lettre": lettre}
-    plan = [(n, {}) for n in ts.names() if n.startswith(f"{DOSSIER}/{piece.code}/")]
+    prefixe = f"{DOSSIER}/{piece.code}/"
+    plan: list[tuple[str, dict[str, Any] | None]] = [
+        (n, None) for n in ts.names() if n.startswith(prefixe)]
     if not plan:
         raise CctpError(f"modèles introuvables pour « {piece.code} » (templates/{DOSSIER}/"
                         f"{piece.code}/).")

@@ -119,7 +119,8 @@ def build_grille(analyse: Analyse) -> bytes:
         for code in tranches:
             _cellule(ws, ligne, colonnes[f"prix:{code}"], float(r.prix_tranches_ht[code]),
                      saisie=True, format=FORMAT_EUROS)
-        debut, fin = lettre(colonnes[f"prix:{tranches[0]}"]), lettre(colonnes[f"prix:{tranches[-1]}"])
+        debut = lettre(colonnes[f"prix:{tranches[0]}"])
+        fin = lettre(colonnes[f"prix:{tranches[-1]}"])
         ht = _cellule(ws, ligne, colonnes["total_ht"], f"=SUM({debut}{ligne}:{fin}{ligne})",
                       format=FORMAT_EUROS)
         assujetti = _cellule(ws, ligne, colonnes["assujetti"],

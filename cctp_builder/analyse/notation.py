@@ -81,8 +81,13 @@ class Unite:
 
 def unites(projet: Consultation) -> list[Unite]:
     """Scored units in the RC's order (the chapters of the cadre de mémoire technique)."""
-    return [Unite(c, s) for c in projet.criteres if c.type not in TYPES_PRIX
-            for s in (c.sous_criteres or [None])]
+    out: list[Unite] = []
+    for c in projet.criteres:
+        if c.type in TYPES_PRIX:
+            continue
+        sous: list[SousCritere | None] = list(c.sous_criteres) or [None]
+        out.extend(Unite(c, s) for s in sous)
+    return out
 
 
 def critere_departage(projet: Consultation) -> Critere | None:

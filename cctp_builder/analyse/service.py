@@ -160,11 +160,11 @@ class Analyse:
         return envoi + dt.timedelta(days=self.attribution.delai_pieces_jours) if envoi else None
 
     def avantages(self, r: ResultatOffre) -> list[tuple[str, str]]:
-        """(sub-criterion, the winner's comment) where the winner scored better than ``r``."""
+        """(sub-criterion, the winner's comment) where the winner scored better than ``r``;
+        nothing for an offer set aside, which was not compared with the winner's."""
         g = self.attributaire
-        if g is None or not r.admise:
-            return [(u.nom, n.commentaire) for u in self.unites
-                    if g is not None and (n := g.note_unite(u.nom)) is not None]
+        if g is None or not r.admise:  # an offer set aside was not compared (R2181-4)
+            return []
         out = []
         for u in self.unites:
             mien, sien = r.note_unite(u.nom), g.note_unite(u.nom)
