@@ -28,15 +28,12 @@ from cctp_builder.cli import main
 
 OFFRES_RICHE = RICHE.with_name("valmoirac-quartier-des-aires.offres.yaml")
 OFFRES_MAPA = MAPA.with_name("chanteverne-coeur-de-village.offres.yaml")
-SCHEMA_DECP = Path("/work/shared/data/decp/schema_decp_v2.0.3.json")
-SCHEMA_LOCAL = RACINE / "tests" / "fixtures" / "decp" / "schema_decp_v2.0.3.json"
+# The official schema (139bercy/format-commande-publique, Unlicense), copied with its SOURCE.md.
+SCHEMA_DECP = RACINE / "tests" / "fixtures" / "decp" / "schema_decp_v2.0.3.json"
 
 
 def _schema() -> dict:
-    for chemin in (SCHEMA_LOCAL, SCHEMA_DECP):
-        if chemin.is_file():
-            return json.loads(chemin.read_text("utf-8"))
-    pytest.fail("schéma DECP 2.0.3 introuvable")
+    return json.loads(SCHEMA_DECP.read_text("utf-8"))
 
 
 def _offres(chemin: Path = OFFRES_RICHE) -> dict:
@@ -429,3 +426,15 @@ def test_dispense_purchase_gets_a_short_note_and_letters(tmp_path):
     assert "NOTI1-atelier-sillons-paysage-et-urbanisme.docx" in ecrits
     note = normaliser(docx_texte(tmp_path / "out" / "CHV-2026-03" / "analyse" / "RAO.docx"))
     assert "Note d'analyse des offres" in note
+
+
+def test_build_of_all_examples_leaves_the_offers_files_aside(runner, tmp_path):
+    fichiers = sorted(str(p) for p in (RACINE / "examples").glob("*.yaml"))
+    assert any(f.endswith(".offres.yaml") for f in fichiers)
+    res = runner.invoke(main, ["build", *fichiers, "-o", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "fichier des offres, ignoré" in res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["CHV-2026-03", "FTR-2026-01",
+                                                          "VLM-2026-07"]
+    res = runner.invoke(main, ["validate", str(OFFRES_RICHE)])
+    assert res.exit_code == 1 and "analyse build" in res.output

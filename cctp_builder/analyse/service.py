@@ -21,6 +21,7 @@ from .notation import (
     arrondi,
     note_max_prix,
     noter,
+    verifier,
 )
 
 
@@ -192,10 +193,14 @@ def delai_suspension(projet: Consultation, offres: Offres) -> int | None:
 def analyser_offres(projet: Consultation, offres: Offres | str | Path) -> Analyse:
     """Score and rank the offers of ``projet`` (an ``Offres`` model or the path of an offers
     file); raise ``OffresInvalides`` (located) or ``AnalyseImpossible`` (French)."""
-    if not isinstance(offres, Offres):
-        from .chargement import charger_offres  # the loader checks against this module
+    from .chargement import OffresInvalides, charger_offres, verifier_dates  # (it imports us)
 
+    if not isinstance(offres, Offres):
         offres = charger_offres(offres, projet)
+    else:  # a model built in Python: the same checks, without file positions
+        constats = verifier(projet, offres) + verifier_dates(projet, offres)
+        if any(c.gravite == "erreur" for c in constats):
+            raise OffresInvalides(constats=constats, fichier="<offres>")
     regles = Regles.charger()
     le = projet.calendrier.date_envoi_publication
     decision = decision_pour(projet, regles)
