@@ -49,7 +49,7 @@ def test_scores_follow_the_rc(offres):
         _offre(i, p, a) for i, (p, a) in enumerate(offres)]})
     try:
         analyse = analyser_offres(PROJET, modele)
-    except AnalyseImpossible as exc:  # an exact tie the RC's rule cannot break is reported, in French
+    except AnalyseImpossible as exc:  # an exact tie the RC's rule cannot break
         assert "égalité" in str(exc)
         return
     classement = analyse.classement
