@@ -53,16 +53,24 @@ def analyse_init(projet: Path, offres: Path, force: bool) -> None:
 @click.option("-o", "--output", "sortie", type=click.Path(path_type=Path), default=Path("dce"),
               show_default=True, help="Dossier de sortie ; les documents vont dans "
               "SORTIE/<référence>/analyse/.")
+@click.option("--grille", "grille", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="Grille .xlsx (« analyse grille ») dont les prix et "
+              "appréciations remplacent ceux du fichier des offres.")
 @click.option("--force", is_flag=True, help="Remplacer une analyse existante.")
 @gere_erreurs
-def analyse_build(projet: Path, offres: Path, sortie: Path, force: bool) -> None:
+def analyse_build(projet: Path, offres: Path, sortie: Path, grille: Path | None,
+                  force: bool) -> None:
     """Note les offres selon le RC et écrit le rapport, la grille, les lettres et les données
     essentielles."""
-    from .analyse import analyser_offres, avertissements, construire_analyse
+    from .analyse import analyser_offres, avertissements, charger_offres, construire_analyse
+    from .analyse.grille import lire_grille
     from .loader import load_project
 
     modele = load_project(projet)
-    analyse = analyser_offres(modele, offres)
+    lues = charger_offres(offres, modele)
+    if grille is not None:
+        lues = lire_grille(grille, modele, lues)
+    analyse = analyser_offres(modele, lues)
     ecrits = construire_analyse(analyse, sortie, force=force, source_projet=projet.read_bytes(),
                                 source_offres=offres.read_bytes())
     click.echo("Classement :")
@@ -74,6 +82,30 @@ def analyse_build(projet: Path, offres: Path, sortie: Path, force: bool) -> None
     for message in avertissements(analyse):
         click.echo(f"Attention : {message}")
     click.echo(f"{len(ecrits)} fichiers écrits dans {ecrits[0].parent}")
+
+
+@analyse_group.command("grille")
+@click.argument("projet", type=click.Path(path_type=Path))
+@click.argument("offres", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "sortie", type=click.Path(path_type=Path, dir_okay=False),
+              default=Path("grille.xlsx"), show_default=True, help="Fichier .xlsx à écrire.")
+@click.option("--force", is_flag=True, help="Remplacer le fichier s'il existe.")
+@gere_erreurs
+def analyse_grille(projet: Path, offres: Path, sortie: Path, force: bool) -> None:
+    """Écrit la grille de notation (.xlsx, formules vivantes) des offres admises, à compléter
+    en commission puis à relire avec « analyse build … --grille »."""
+    from .analyse import analyser_offres
+    from .analyse.grille import build_grille
+    from .loader import load_project
+
+    if sortie.exists() and not force:
+        raise CctpError(f"{sortie} existe déjà : ajoutez --force pour le remplacer.")
+    data = build_grille(analyser_offres(load_project(projet), offres))
+    tmp = sortie.with_name(f".{sortie.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, sortie)
+    click.echo(f"{sortie} écrit. Saisissez prix et appréciations (cellules jaunes), puis : "
+               f"cctp-builder analyse build {projet} {offres} --grille {sortie}")
 
 
 @analyse_group.command("tranche")

@@ -438,3 +438,29 @@ def test_build_of_all_examples_leaves_the_offers_files_aside(runner, tmp_path):
                                                           "VLM-2026-07"]
     res = runner.invoke(main, ["validate", str(OFFRES_RICHE)])
     assert res.exit_code == 1 and "analyse build" in res.output
+
+
+def test_grid_written_then_read_back(runner, tmp_path):
+    from openpyxl import load_workbook
+
+    grille = tmp_path / "grille.xlsx"
+    res = runner.invoke(main, ["analyse", "grille", str(RICHE), str(OFFRES_RICHE), "-o",
+                               str(grille)])
+    assert res.exit_code == 0, res.output
+    wb = load_workbook(grille)
+    ws = wb["Notation"]
+    entetes = [c.value for c in ws[6]]
+    assert len(entetes) == len(set(entetes))
+    col = entetes.index("Compréhension du site et des enjeux de Valmoirac — appréciation (%)") + 1
+    ligne = next(r for r in range(7, 10) if ws.cell(row=r, column=1).value ==
+                 "Agence Terres d'Aires")
+    ws.cell(row=ligne, column=col).value = 1.0  # satisfaisant → très satisfaisant (+4.5)
+    wb.save(grille)
+    res = _build(runner, tmp_path, RICHE, OFFRES_RICHE, "--grille", str(grille))
+    assert res.exit_code == 0, res.output
+    assert "1. Agence Terres d'Aires — 92,50\u00a0points" in res.output
+    ws.cell(row=ligne, column=col).value = 0.55
+    wb.save(grille)
+    res = _build(runner, tmp_path, RICHE, OFFRES_RICHE, "--grille", str(grille), "--force")
+    assert res.exit_code == 1
+    assert f"{grille}:{ligne}:{col}" in res.output and "55 % ne correspond" in res.output

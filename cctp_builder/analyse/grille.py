@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import io
 import zipfile
+from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..errors import Constat
+from ..models import Consultation
 from ..pieces.dpgf import BLEU, BORDURE, FORMAT_EUROS, JAUNE, POLICE
+from .modele import Offres
+from .notation import bareme, unites
 
 if TYPE_CHECKING:
     from .service import Analyse
@@ -97,6 +103,9 @@ def build_grille(analyse: Analyse) -> bytes:
     for c in projet.criteres:
         if c.nom in notes_criteres:
             continue
+        if not c.sous_criteres:  # its only unit's note is the criterion's note
+            notes_criteres[c.nom] = unites_cols[c.nom][1]
+            continue
         col += 1
         notes_criteres[c.nom] = col
         _cellule(ws, LIGNE_TITRES, col, f"Note « {c.nom} »", gras=True)
@@ -148,7 +157,7 @@ def build_grille(analyse: Analyse) -> bytes:
             _cellule(ws, ligne, note_col, f"=ROUND({lettre(note_col)}$5*AVERAGE({premiere_e}"
                      f"{ligne}:{derniere_e}{ligne}),2)", format=FORMAT_NOTE)
         for c in projet.criteres:
-            if c in analyse.criteres_prix:
+            if c in analyse.criteres_prix or not c.sous_criteres:
                 continue
             cellules = [f"{lettre(unites_cols[u.nom][1])}{ligne}" for u in analyse.unites
                         if u.critere.nom == c.nom]
@@ -206,3 +215,83 @@ def _zip_fixe(data: bytes, date_time: tuple[int, int, int, int, int, int]) -> by
             nouveau.external_attr = 0o644 << 16
             z.writestr(nouveau, source.read(info.filename))
     return sortie.getvalue()
+
+
+def _entetes_attendus(projet: Consultation) -> dict[str, tuple[str, str, int]]:
+    """Header of each input column → (kind, key, element index)."""
+    out: dict[str, tuple[str, str, int]] = {}
+    for t in projet.tranches:
+        out[f"Prix HT {t.code}"] = ("prix", t.code, 0)
+    out["Assujetti à la TVA (1/0)"] = ("tva", "", 0)
+    for u in unites(projet):
+        for k, e in enumerate(u.elements if u.par_elements else [u.nom]):
+            out[f"{e} — appréciation (%)"] = ("note", u.nom, k)
+    return out
+
+
+def lire_grille(chemin: str | Path, projet: Consultation, offres: Offres) -> Offres:
+    """The offers file updated with the prices and appreciations typed in a grid written by
+    ``build_grille`` (candidates matched by name); raise ``OffresInvalides``, located by cell."""
+    from .chargement import OffresInvalides
+
+    chemin = Path(chemin)
+    nom = str(chemin)
+    try:
+        ws = load_workbook(chemin, data_only=True)[FEUILLE]
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        c = Constat("", f"grille illisible ou sans feuille « {FEUILLE} » ({exc}).", "erreur", nom)
+        raise OffresInvalides(constats=[c], fichier=nom) from None
+    echelle = {v: k for k, v in bareme(projet.notation).items()}
+    attendus = _entetes_attendus(projet)
+    colonnes = {str(c.value): c.column for c in ws[LIGNE_TITRES] if c.value in attendus}
+    erreurs: list[Constat] = []
+
+    def erreur(ligne: int, col: int, message: str) -> None:
+        erreurs.append(Constat(f"{FEUILLE}!{get_column_letter(col)}{ligne}", message, "erreur",
+                               nom, ligne, col))
+
+    for entete in attendus:
+        if entete not in colonnes:
+            erreur(LIGNE_TITRES, 1, f"colonne « {entete} » absente : la grille ne correspond "
+                   "pas aux critères du RC du projet.")
+    par_nom = {o.candidat.nom: i for i, o in enumerate(offres.offres)}
+    par_elements = {u.nom for u in unites(projet) if u.par_elements}
+    data = offres.model_dump()
+    ligne = LIGNE_TITRES + 1
+    while not erreurs and (candidat := ws.cell(row=ligne, column=1).value):
+        i = par_nom.get(str(candidat).strip())
+        if i is None:
+            erreur(ligne, 1, f"candidat « {candidat} » absent du fichier des offres.")
+            break
+        offre = data["offres"][i]
+        for entete, col in colonnes.items():
+            genre, cle, k = attendus[entete]
+            v = ws.cell(row=ligne, column=col).value
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                erreur(ligne, col, "un nombre est attendu.")
+                continue
+            if genre == "prix":
+                if v <= 0:
+                    erreur(ligne, col, "un prix positif est attendu.")
+                offre["prix"][cle] = Decimal(str(round(v, 2)))
+            elif genre == "tva":
+                offre["candidat"]["assujetti_tva"] = bool(v)
+            else:
+                pct = Decimal(str(round(v * 100, 2))).normalize()
+                libelle = next((lib for p, lib in echelle.items() if p == pct), None)
+                if libelle is None:
+                    erreur(ligne, col, f"{float(pct):g} % ne correspond à aucune appréciation du barème "
+                           f"du RC ({projet.notation.bareme_technique}).")
+                    continue
+                note = offre["notes"].setdefault(cle, {"commentaire": "À justifier."})
+                if cle in par_elements:
+                    valeurs = list(note.get("appreciations") or [])
+                    valeurs += [libelle] * (k + 1 - len(valeurs))
+                    valeurs[k] = libelle
+                    note["appreciations"], note["appreciation"] = valeurs, None
+                else:
+                    note["appreciation"] = libelle
+        ligne += 1
+    if erreurs:
+        raise OffresInvalides(constats=erreurs, fichier=nom)
+    return Offres.model_validate(data)
