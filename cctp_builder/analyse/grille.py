@@ -280,8 +280,8 @@ def lire_grille(chemin: str | Path, projet: Consultation, offres: Offres) -> Off
                 pct = Decimal(str(round(v * 100, 2))).normalize()
                 libelle = next((lib for p, lib in echelle.items() if p == pct), None)
                 if libelle is None:
-                    erreur(ligne, col, f"{float(pct):g} % ne correspond à aucune appréciation du barème "
-                           f"du RC ({projet.notation.bareme_technique}).")
+                    erreur(ligne, col, f"{float(pct):g} % ne correspond à aucune appréciation "
+                           f"du barème du RC ({projet.notation.bareme_technique}).")
                     continue
                 note = offre["notes"].setdefault(cle, {"commentaire": "À justifier."})
                 if cle in par_elements:
