@@ -72,6 +72,8 @@ def test_cli_build_writes_the_award_folder(runner, tmp_path, projet, offres, ref
                 *(f"NOTI3-{r}.docx" for r in rejetes)}
     assert attendus <= noms
     assert ("avis-attribution.docx" in noms) == (projet == RICHE)  # formal procedure only
+    for docx in dossier.glob("*.docx"):  # complete examples leave no marker to fill in
+        assert "[À compléter" not in docx_texte(docx), docx.name
     jsonschema.validate(json.loads((dossier / "decp.json").read_text("utf-8")), _schema())
     manifeste = json.loads((dossier / "manifest.json").read_text("utf-8"))
     assert set(manifeste["fichiers"]) == noms - {"manifest.json"}
