@@ -324,10 +324,10 @@ def templates_dump(nom: str, modeles: Path | None) -> None:
 
 # --------------------------------------------------------------------------- analyse
 
-gere_erreurs = _gere_erreurs  # public name, for the command groups defined in other modules
-
 from .cli_analyse import analyse_group  # noqa: E402
 
+for _commande in analyse_group.commands.values():  # same error mapping as the commands above
+    _commande.callback = _gere_erreurs(_commande.callback)  # type: ignore[arg-type,type-var]
 main.add_command(analyse_group)
 
 

@@ -1,5 +1,8 @@
 """``cctp-builder analyse``: after the publication, from the same project file — the offers
-file starter, the scoring and the award documents, the tranche letters during execution."""
+file starter, the scoring and the award documents, the tranche letters during execution.
+
+``cli.py`` registers the group and wraps each command with its error mapping (French message,
+exit status 1, no traceback)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from pathlib import Path
 
 import click
 
-from .cli import gere_erreurs
 from .errors import CctpError
 from .francais import montant_fr
 
@@ -30,7 +32,6 @@ def analyse_group() -> None:
 @click.argument("projet", type=click.Path(path_type=Path))
 @click.argument("offres", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Remplacer le fichier s'il existe.")
-@gere_erreurs
 def analyse_init(projet: Path, offres: Path, force: bool) -> None:
     """Écrit un fichier des offres de départ, commenté, pour les critères du projet."""
     from .analyse import offres_de_depart
@@ -57,7 +58,6 @@ def analyse_init(projet: Path, offres: Path, force: bool) -> None:
               default=None, help="Grille .xlsx (« analyse grille ») dont les prix et "
               "appréciations remplacent ceux du fichier des offres.")
 @click.option("--force", is_flag=True, help="Remplacer une analyse existante.")
-@gere_erreurs
 def analyse_build(projet: Path, offres: Path, sortie: Path, grille: Path | None,
                   force: bool) -> None:
     """Note les offres selon le RC et écrit le rapport, la grille, les lettres et les données
@@ -90,7 +90,6 @@ def analyse_build(projet: Path, offres: Path, sortie: Path, grille: Path | None,
 @click.option("-o", "--output", "sortie", type=click.Path(path_type=Path, dir_okay=False),
               default=Path("grille.xlsx"), show_default=True, help="Fichier .xlsx à écrire.")
 @click.option("--force", is_flag=True, help="Remplacer le fichier s'il existe.")
-@gere_erreurs
 def analyse_grille(projet: Path, offres: Path, sortie: Path, force: bool) -> None:
     """Écrit la grille de notation (.xlsx, formules vivantes) des offres admises, à compléter
     en commission puis à relire avec « analyse build … --grille »."""
@@ -124,7 +123,6 @@ def analyse_grille(projet: Path, offres: Path, sortie: Path, force: bool) -> Non
 @click.option("-o", "--output", "sortie", type=click.Path(path_type=Path), default=Path("dce"),
               show_default=True, help="Dossier de sortie (SORTIE/<référence>/analyse/).")
 @click.option("--force", is_flag=True, help="Remplacer la lettre si elle existe.")
-@gere_erreurs
 def analyse_tranche(projet: Path, offres: Path, code: str, decision: str | None, le: dt.datetime,
                     fin_tf: dt.datetime | None, sortie: Path, force: bool) -> None:
     """Écrit la décision d'affermir une tranche optionnelle (CODE, ex. TO1) ou d'y renoncer."""
