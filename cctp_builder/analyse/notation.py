@@ -11,15 +11,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
 
 from ..errors import Constat
 from ..models import Consultation, Critere, Notation, SousCritere
 from ..resolution import suggestion
 from .modele import Offre, Offres
-
-if TYPE_CHECKING:
-    from ..rules import Decision
 
 CENT = Decimal("0.01")
 TYPES_PRIX = ("prix", "cout")
@@ -293,7 +289,7 @@ def _a_noter(o: Offre) -> bool:
     return o.candidature_admise and (o.statut == "reguliere" or o.regularisee)
 
 
-def noter(projet: Consultation, offres: Offres, decision: Decision, *, taux_tva: Decimal,
+def noter(projet: Consultation, offres: Offres, *, taux_tva: Decimal,
           seuil_oab: Decimal) -> Classement:
     """Score and rank a checked offers file (``verifier`` returned no error)."""
     echelle = bareme(projet.notation)

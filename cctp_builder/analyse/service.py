@@ -204,7 +204,7 @@ def analyser_offres(projet: Consultation, offres: Offres | str | Path) -> Analys
     regles = Regles.charger()
     le = projet.calendrier.date_envoi_publication
     decision = decision_pour(projet, regles)
-    classement = noter(projet, offres, decision, taux_tva=regles.valeur("taux_tva", le),
+    classement = noter(projet, offres, taux_tva=regles.valeur("taux_tva", le),
                        seuil_oab=regles.valeur("analyse_oab_ecart_moyenne", le))
     if classement.constats:
         raise AnalyseImpossible("\n".join(c.message for c in classement.constats))
