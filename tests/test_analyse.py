@@ -466,3 +466,21 @@ def test_grid_written_then_read_back(runner, tmp_path):
     res = _build(runner, tmp_path, RICHE, OFFRES_RICHE, "--grille", str(grille), "--force")
     assert res.exit_code == 1
     assert f"{grille}:{ligne}:{col}" in res.output and "55 % ne correspond" in res.output
+
+
+def test_negotiated_prices_replace_the_initial_ones(tmp_path):
+    data = _offres(OFFRES_MAPA)
+    data["offres"][1]["negociation"] = [{"numero": 1, "date": "2027-01-20",
+                                         "prix": {"TF": 70000}, "objet": "prix de la phase 1"}]
+    chemin = ecrire(tmp_path, data, "offres.yaml")
+    analyse = analyser_offres(load_project(MAPA), chemin)
+    scop = next(r for r in analyse.classement if r.nom == "Territoires et Concertation SCOP")
+    assert scop.prix_ht == Decimal(70000 + 14500 + 31500)
+    assert scop.note_prix == Decimal("25.34")  # 35 × 100 800 / 139 200, two decimals
+    construire_analyse(analyse, tmp_path / "out")
+    rao = normaliser(docx_texte(tmp_path / "out" / "CHV-2026-03" / "analyse" / "RAO.docx"))
+    assert "Négociation" in rao and "prix de la phase 1" in rao and "70 000,00 €" in rao
+    data["offres"][1]["negociation"][0]["prix"] = {"TO9": 1000}
+    with pytest.raises(OffresInvalides) as exc:  # an unknown tranche in a round is refused
+        analyser_offres(load_project(MAPA), ecrire(tmp_path, data, "offres.yaml"))
+    assert "tranche « TO9 » inconnue" in str(exc.value)
