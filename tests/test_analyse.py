@@ -484,3 +484,24 @@ def test_negotiated_prices_replace_the_initial_ones(tmp_path):
     with pytest.raises(OffresInvalides) as exc:  # an unknown tranche in a round is refused
         analyser_offres(load_project(MAPA), ecrire(tmp_path, data, "offres.yaml"))
     assert "tranche « TO9 » inconnue" in str(exc.value)
+
+
+def test_retained_pse_enters_the_compared_price(tmp_path):
+    data = donnees(MAPA)
+    data["marche"]["pse"] = [{"intitule": "Maquette numérique du plan-guide"}]
+    projet = load_project(ecrire(tmp_path, data))
+    offres = _offres(OFFRES_MAPA)
+    offres["pse_retenues"] = ["PSE1"]
+    for o, p in zip(offres["offres"], (4000, 3000, 2500, 5000), strict=True):
+        o["prix_pse"] = {"PSE1": p}
+    analyse = analyser_offres(projet, ecrire(tmp_path, offres, "offres.yaml"))
+    sillons = analyse.classement[0]
+    assert sillons.prix_ht == Decimal(121500 + 4000)
+    construire_analyse(analyse, tmp_path / "out")
+    noti5 = normaliser(docx_texte(next((tmp_path / "out" / "CHV-2026-03" / "analyse")
+                                      .glob("NOTI5-*.docx"))))
+    assert "PSE n° 1 — Maquette numérique du plan-guide" in noti5 and "125 500,00 € HT" in noti5
+    del offres["offres"][0]["prix_pse"]
+    with pytest.raises(OffresInvalides) as exc:
+        analyser_offres(projet, ecrire(tmp_path, offres, "offres.yaml"))
+    assert "prix manquant pour la PSE1" in str(exc.value)

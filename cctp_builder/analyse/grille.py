@@ -68,7 +68,7 @@ def build_grille(analyse: Analyse) -> bytes:
     col = 1
     _cellule(ws, LIGNE_TITRES, col, "Candidat", gras=True)
     colonnes: dict[str, int] = {}
-    tranches = [t.code for t in projet.tranches]
+    tranches = [t.code for t in projet.tranches] + list(analyse.offres.pse_retenues)
     for code in tranches:
         col += 1
         colonnes[f"prix:{code}"] = col
@@ -126,7 +126,8 @@ def build_grille(analyse: Analyse) -> bytes:
         ligne = premiere + i
         _cellule(ws, ligne, 1, r.nom)
         for code in tranches:
-            _cellule(ws, ligne, colonnes[f"prix:{code}"], float(r.prix_tranches_ht[code]),
+            _cellule(ws, ligne, colonnes[f"prix:{code}"],
+                     float({**r.prix_tranches_ht, **r.prix_pse_ht}[code]),
                      saisie=True, format=FORMAT_EUROS)
         debut = lettre(colonnes[f"prix:{tranches[0]}"])
         fin = lettre(colonnes[f"prix:{tranches[-1]}"])
@@ -217,11 +218,14 @@ def _zip_fixe(data: bytes, date_time: tuple[int, int, int, int, int, int]) -> by
     return sortie.getvalue()
 
 
-def _entetes_attendus(projet: Consultation) -> dict[str, tuple[str, str, int]]:
+def _entetes_attendus(projet: Consultation,
+                      offres: Offres) -> dict[str, tuple[str, str, int]]:
     """Header of each input column → (kind, key, element index)."""
     out: dict[str, tuple[str, str, int]] = {}
     for t in projet.tranches:
         out[f"Prix HT {t.code}"] = ("prix", t.code, 0)
+    for code in offres.pse_retenues:
+        out[f"Prix HT {code}"] = ("pse", code, 0)
     out["Assujetti à la TVA (1/0)"] = ("tva", "", 0)
     for u in unites(projet):
         for k, e in enumerate(u.elements if u.par_elements else [u.nom]):
@@ -242,7 +246,7 @@ def lire_grille(chemin: str | Path, projet: Consultation, offres: Offres) -> Off
         c = Constat("", f"grille illisible ou sans feuille « {FEUILLE} » ({exc}).", "erreur", nom)
         raise OffresInvalides(constats=[c], fichier=nom) from None
     echelle = {v: k for k, v in bareme(projet.notation).items()}
-    attendus = _entetes_attendus(projet)
+    attendus = _entetes_attendus(projet, offres)
     colonnes = {str(c.value): c.column for c in ws[LIGNE_TITRES] if c.value in attendus}
     erreurs: list[Constat] = []
 
@@ -270,10 +274,18 @@ def lire_grille(chemin: str | Path, projet: Consultation, offres: Offres) -> Off
             if isinstance(v, bool) or not isinstance(v, int | float):
                 erreur(ligne, col, "un nombre est attendu.")
                 continue
-            if genre == "prix":
+            if genre in ("prix", "pse"):
                 if v <= 0:
                     erreur(ligne, col, "un prix positif est attendu.")
-                offre["prix"][cle] = Decimal(str(round(v, 2)))
+                    continue
+                valeur = Decimal(str(round(v, 2)))
+                if genre == "pse":
+                    offre["prix_pse"][cle] = valeur
+                elif offre["negociation"]:  # the grid shows the last negotiated prices
+                    dernier = max(offre["negociation"], key=lambda t: t["numero"])
+                    dernier["prix"][cle] = valeur
+                else:
+                    offre["prix"][cle] = valeur
             elif genre == "tva":
                 offre["candidat"]["assujetti_tva"] = bool(v)
             else:

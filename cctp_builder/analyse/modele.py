@@ -111,6 +111,10 @@ class Offre(Modele):
         description="Prix HT de l'offre par tranche (code → montant), tel qu'à l'acte "
         "d'engagement"
     )
+    prix_pse: dict[str, Montant] = Field(
+        default_factory=dict,
+        description="Prix HT des prestations supplémentaires éventuelles (« PSE1 », « PSE2 »…)",
+    )
     prix_lignes: dict[str, Montant] = Field(
         default_factory=dict,
         description="Prix HT par ligne de la DPGF (« module/phase » → montant), facultatif",
@@ -206,6 +210,11 @@ class Offres(Modele):
     reference: str = Field(description="Référence du marché (celle du fichier projet)")
     ouverture: Ouverture | None = Field(default=None, description="Ouverture des plis")
     offres: list[Offre] = Field(min_length=1, max_length=50, description="Offres reçues")
+    pse_retenues: list[str] = Field(
+        default_factory=list,
+        description="Prestations supplémentaires éventuelles retenues (« PSE1 »…), dont le prix "
+        "entre dans le prix comparé",
+    )
     cao: Cao | None = Field(default=None, description="Commission d'appel d'offres")
     attribution: Attribution = Field(
         default_factory=Attribution, description="Attribution et notification"

@@ -86,6 +86,11 @@ def unites(projet: Consultation) -> list[Unite]:
     return out
 
 
+def codes_des_pse(projet: Consultation) -> list[str]:
+    """« PSE1 », « PSE2 »… in the order of the AE (« PSE n° 1 »)."""
+    return [f"PSE{i}" for i in range(1, len(projet.marche.pse) + 1)]
+
+
 def critere_departage(projet: Consultation) -> Critere | None:
     """The RC's tie rule: the best-weighted non-price criterion (the first one if several)."""
     non_prix = [c for c in projet.criteres if c.type not in TYPES_PRIX]
@@ -138,6 +143,7 @@ class ResultatOffre:
     hors_delai: bool = False
     motif_exclusion: str | None = None
     prix_tranches_ht: dict[str, Decimal] = field(default_factory=dict)
+    prix_pse_ht: dict[str, Decimal] = field(default_factory=dict)
     prix_ht: Decimal = Decimal(0)
     prix_compare: Decimal = Decimal(0)
     oab_signalee: bool = False
@@ -213,6 +219,15 @@ def verifier(projet: Consultation, offres: Offres) -> list[Constat]:
                             "le calcul d'une note globale n'est pas possible ; pondérez les "
                             "critères dans le fichier projet."))
     codes = [t.code for t in projet.tranches]
+    codes_pse = codes_des_pse(projet)
+    if projet.marche.allotissement.alloti:
+        out.append(_constat("", "le marché est alloti : l'analyse des offres se fait lot par lot, "
+                            "ce que l'outil ne prend pas encore en charge."))
+    for k, code in enumerate(offres.pse_retenues):
+        if code not in codes_pse:
+            out.append(_constat(f"pse_retenues.{k}", f"« {code} » n'est pas une prestation "
+                                "supplémentaire éventuelle du marché ; PSE : "
+                                f"{', '.join(codes_pse) or 'aucune'}."))
     echelle = bareme(projet.notation)
     if not echelle:
         out.append(_constat("", "le barème technique du RC (notation.bareme_technique du projet) "
@@ -236,6 +251,15 @@ def verifier(projet: Consultation, offres: Offres) -> list[Constat]:
             out.append(_constat(f"{base}.prix", f"prix manquant pour la tranche "
                                 f"{', '.join(manquantes)} : le RC compare le prix de toutes les "
                                 "tranches."))
+        for code in o.prix_pse:
+            if code not in codes_pse:
+                out.append(_constat(f"{base}.prix_pse.{code}", f"« {code} » n'est pas une "
+                                    "prestation supplémentaire éventuelle du marché."))
+        if _a_noter(o):
+            for code in offres.pse_retenues:
+                if code in codes_pse and code not in o.prix_pse:
+                    out.append(_constat(f"{base}.prix_pse", f"prix manquant pour la {code}, "
+                                        "retenue : le RC l'ajoute au prix comparé."))
         for t in o.negociation:
             for code in t.prix:
                 if code not in codes:
@@ -301,7 +325,10 @@ def noter(projet: Consultation, offres: Offres, *, taux_tva: Decimal,
         r = ResultatOffre(o, i, slug(o.candidat.nom))
         r.prix_tranches_ht = {t.code: Decimal(o.prix_retenus.get(t.code, 0))
                               for t in projet.tranches}
-        r.prix_ht = sum(r.prix_tranches_ht.values(), Decimal(0))
+        r.prix_pse_ht = {c: Decimal(o.prix_pse[c]) for c in offres.pse_retenues
+                         if c in o.prix_pse}
+        r.prix_ht = sum(r.prix_tranches_ht.values(), Decimal(0)) + sum(
+            r.prix_pse_ht.values(), Decimal(0))
         r.prix_compare = (arrondi(r.prix_ht * (1 + taux_tva / 100))
                           if prix_ttc and o.candidat.assujetti_tva else r.prix_ht)
         if o.recue_le > limite:

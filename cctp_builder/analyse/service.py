@@ -135,8 +135,14 @@ class Analyse:
         return arrondi(r.prix_ht * (1 + self.taux_tva / 100))
 
     def prix_tranche_ttc(self, r: ResultatOffre, code: str) -> Decimal:
-        ht = r.prix_tranches_ht[code]
+        """TTC price of a tranche (« TF », « TO1 ») or of a retained PSE (« PSE1 »)."""
+        ht = r.prix_tranches_ht[code] if code in r.prix_tranches_ht else r.prix_pse_ht[code]
         return ht if not r.offre.candidat.assujetti_tva else arrondi(ht * (1 + self.taux_tva / 100))
+
+    def intitule_pse(self, code: str) -> str:
+        """« PSE n° 1 — intitulé » for « PSE1 »."""
+        n = int(code[3:])
+        return f"PSE n° {n} — {self.projet.marche.pse[n - 1].intitule}"
 
     @property
     def donnees_essentielles(self) -> bool:
