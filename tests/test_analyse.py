@@ -428,6 +428,9 @@ def test_dispense_purchase_gets_a_short_note_and_letters(tmp_path):
     assert "NOTI1-atelier-sillons-paysage-et-urbanisme.docx" in ecrits
     note = normaliser(docx_texte(tmp_path / "out" / "CHV-2026-03" / "analyse" / "RAO.docx"))
     assert "Note d'analyse des offres" in note
+    rejet = normaliser(docx_texte(tmp_path / "out" / "CHV-2026-03" / "analyse" /
+                                  "NOTI3-urbicus-conseil.docx"))
+    assert "Vous pouvez me demander des précisions" in rejet and "R2181" not in rejet
 
 
 def test_build_of_all_examples_leaves_the_offers_files_aside(runner, tmp_path):
