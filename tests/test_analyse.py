@@ -508,3 +508,12 @@ def test_retained_pse_enters_the_compared_price(tmp_path):
     with pytest.raises(OffresInvalides) as exc:
         analyser_offres(projet, ecrire(tmp_path, offres, "offres.yaml"))
     assert "prix manquant pour la PSE1" in str(exc.value)
+
+
+def test_unreadable_offers_file_is_located(runner, tmp_path):
+    chemin = tmp_path / "offres.yaml"
+    chemin.write_text("version: 1\nreference: VLM-2026-07\noffres: [\n", "utf-8")
+    res = _build(runner, tmp_path, RICHE, chemin)
+    assert res.exit_code == 1 and "syntaxe YAML invalide" in res.output
+    assert re.search(rf"{re.escape(str(chemin))}:\d+:\d+", res.output)
+    assert not (tmp_path / "out" / "VLM-2026-07").exists()
