@@ -517,3 +517,16 @@ def test_unreadable_offers_file_is_located(runner, tmp_path):
     assert res.exit_code == 1 and "syntaxe YAML invalide" in res.output
     assert re.search(rf"{re.escape(str(chemin))}:\d+:\d+", res.output)
     assert not (tmp_path / "out" / "VLM-2026-07").exists()
+
+
+def test_documents_are_reproducible(tmp_path):
+    """No clock in the files: dates come from the consultation, so two builds are identical."""
+    import zipfile
+
+    analyse = analyser_offres(load_project(RICHE), OFFRES_RICHE)
+    premier = {p.name: p.read_bytes() for p in construire_analyse(analyse, tmp_path / "a")}
+    second = {p.name: p.read_bytes() for p in construire_analyse(analyse, tmp_path / "b")}
+    assert premier == second
+    with zipfile.ZipFile(tmp_path / "a" / "VLM-2026-07" / "analyse" / "grille.xlsx") as z:
+        core = z.read("docProps/core.xml").decode()
+    assert re.findall(r"<dcterms:modified[^>]*>([^<]+)<", core) == ["2027-01-18T12:00:00Z"]

@@ -14,6 +14,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from ..errors import Constat
 from ..models import Consultation
@@ -200,8 +201,9 @@ def build_grille(analyse: Analyse) -> bytes:
     wb.properties.creator = projet.acheteur.nom
     wb.properties.title = f"Grille de notation — {projet.marche.reference}"
     wb.properties.created = wb.properties.modified = d.replace(tzinfo=None)
-    brut = io.BytesIO()
-    wb.save(brut)
+    brut = io.BytesIO()  # not wb.save(), which stamps « modified » with the clock
+    with zipfile.ZipFile(brut, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).save()
     return _zip_fixe(brut.getvalue(), (max(d.year, 1980), d.month, d.day, 0, 0, 0))
 
 
@@ -214,6 +216,7 @@ def _zip_fixe(data: bytes, date_time: tuple[int, int, int, int, int, int]) -> by
             nouveau = zipfile.ZipInfo(info.filename, date_time=date_time)
             nouveau.compress_type = zipfile.ZIP_DEFLATED
             nouveau.external_attr = 0o644 << 16
+            nouveau.create_system = 3
             z.writestr(nouveau, source.read(info.filename))
     return sortie.getvalue()
 
