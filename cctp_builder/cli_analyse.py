@@ -48,6 +48,25 @@ def analyse_init(projet: Path, offres: Path, force: bool) -> None:
                f"build {projet} {offres} -o dce")
 
 
+@analyse_group.command("schema")
+def analyse_schema() -> None:
+    """Affiche le schéma JSON du fichier des offres (pour yaml-language-server et les
+    éditeurs)."""
+    import json
+
+    from .analyse import Offres
+
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Fichier des offres cctp_builder",
+        "description": "Offres reçues pour une consultation (voir README, « Après la "
+                       "publication »).",
+        **{k: v for k, v in Offres.model_json_schema().items()
+           if k not in ("title", "description")},
+    }
+    click.echo(json.dumps(schema, ensure_ascii=False, indent=2))
+
+
 @analyse_group.command("build")
 @click.argument("projet", type=click.Path(path_type=Path))
 @click.argument("offres", type=click.Path(path_type=Path))

@@ -530,3 +530,12 @@ def test_documents_are_reproducible(tmp_path):
     with zipfile.ZipFile(tmp_path / "a" / "VLM-2026-07" / "analyse" / "grille.xlsx") as z:
         core = z.read("docProps/core.xml").decode()
     assert re.findall(r"<dcterms:modified[^>]*>([^<]+)<", core) == ["2027-01-18T12:00:00Z"]
+
+
+def test_schema_of_the_offers_file_validates_the_examples(runner):
+    res = runner.invoke(main, ["analyse", "schema"])
+    assert res.exit_code == 0, res.output
+    schema = json.loads(res.output)
+    assert schema["title"] == "Fichier des offres cctp_builder"
+    for chemin in (OFFRES_RICHE, OFFRES_MAPA):
+        jsonschema.validate(json.loads(json.dumps(_offres(chemin), default=str)), schema)

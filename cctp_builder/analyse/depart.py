@@ -27,6 +27,8 @@ def offres_de_depart(projet: Consultation, fichier: str = "offres.yaml",
     defaut = echelle[1] if len(echelle) > 1 else (echelle[0] if echelle else "satisfaisant")
     recue = projet.calendrier.date_limite_remise - dt.timedelta(days=1)
     lignes = [
+        "# yaml-language-server: $schema=schema-offres.json",
+        "# (schéma pour l'éditeur : cctp-builder analyse schema > schema-offres.json)",
         f"# Fichier des offres du marché {projet.marche.reference}, pour :",
         f"#   cctp-builder analyse build {fichier_projet} {fichier} -o dce",
         "# Une entrée par pli reçu (y compris hors délai ou irrégulier). Les notes suivent le RC :",
