@@ -539,3 +539,15 @@ def test_schema_of_the_offers_file_validates_the_examples(runner):
     assert schema["title"] == "Fichier des offres cctp_builder"
     for chemin in (OFFRES_RICHE, OFFRES_MAPA):
         jsonschema.validate(json.loads(json.dumps(_offres(chemin), default=str)), schema)
+
+
+def test_ranked_criteria_are_refused_without_inventing_a_method(tmp_path):
+    data = donnees(MAPA)
+    for c in data["criteres"]:
+        c.pop("poids", None)
+        for s in c.get("sous_criteres", []):
+            s["poids"] = 1
+    projet = ecrire(tmp_path, data)
+    with pytest.raises(OffresInvalides) as exc:
+        analyser_offres(load_project(projet), OFFRES_MAPA)
+    assert "sans inventer une méthode" in str(exc.value)

@@ -215,9 +215,11 @@ def verifier(projet: Consultation, offres: Offres) -> list[Constat]:
         out.append(_constat("reference", f"la référence « {offres.reference} » n'est pas celle du "
                             f"marché du fichier projet (« {projet.marche.reference} »)."))
     if any(c.poids is None for c in projet.criteres):
-        out.append(_constat("", "les critères du RC ne sont pas pondérés (rangs d'importance) : "
-                            "le calcul d'une note globale n'est pas possible ; pondérez les "
-                            "critères dans le fichier projet."))
+        out.append(_constat("", "le RC hiérarchise les critères sans les pondérer : aucune note "
+                            "globale ne peut être calculée sans inventer une méthode que le RC "
+                            "n'annonce pas ; l'outil ne traite que les critères pondérés, et le "
+                            "classement se motive ici critère par critère, dans l'ordre "
+                            "d'importance du RC."))
     codes = [t.code for t in projet.tranches]
     codes_pse = codes_des_pse(projet)
     if projet.marche.allotissement.alloti:
