@@ -99,7 +99,8 @@ def _afficher_constats(titre: str, constats: list[Constat]) -> None:
 
 @main.command()
 @click.argument("fichiers", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--json", "en_json", is_flag=True, help="Constats en JSON (path, line, message, severity).")
+@click.option("--json", "en_json", is_flag=True,
+              help="Constats en JSON (path, line, message, severity).")
 @_gere_erreurs
 def validate(fichiers: tuple[Path, ...], en_json: bool) -> None:
     """Vérifie un ou plusieurs fichiers projet (structure, cohérence, règles juridiques).
@@ -154,7 +155,8 @@ def schema() -> None:
 
 @main.command()
 @click.argument("fichier", type=click.Path(path_type=Path))
-@click.option("--etudes", metavar="CLÉS", default="programmation_urbaine,faisabilite_amenagement,concertation",
+@click.option("--etudes", metavar="CLÉS",
+              default="programmation_urbaine,faisabilite_amenagement,concertation",
               show_default=True, help="Clés des modules d'étude, séparées par des virgules.")
 @click.option("--force", is_flag=True, help="Remplacer le fichier s'il existe.")
 @_gere_erreurs
@@ -188,8 +190,11 @@ def etudes() -> None:
 
 
 def _montant(_ctx: click.Context, _param: click.Parameter, valeur: str) -> Decimal:
+    from .francais import NBSP, NNBSP
+
     try:
-        montant = Decimal(valeur.replace(" ", "").replace("\u202f", "").replace(",", "."))
+        montant = Decimal(valeur.replace(" ", "").replace(NBSP, "").replace(NNBSP, "")
+                          .replace(",", "."))
     except InvalidOperation:
         raise click.BadParameter(
             f"« {valeur} » n'est pas un montant (ex. 150000 ou 59999,99).") from None
@@ -217,7 +222,7 @@ def procedure(montant: Decimal, le: Any, mois: float | None, en_json: bool) -> N
     environnemental, pondération et données essentielles, chacun avec sa référence ;
     en fin de sortie, les règles encore à vérifier sur Légifrance.
     """
-    from .rules import decide, format_decision
+    from .decision import decide, format_decision
 
     jour = le.date() if le is not None else date.today()
     decision = decide(montant, jour, mois)
@@ -327,7 +332,7 @@ def templates_dump(nom: str, modeles: Path | None) -> None:
 from .cli_analyse import analyse_group  # noqa: E402
 
 for _commande in analyse_group.commands.values():  # same error mapping as the commands above
-    _commande.callback = _gere_erreurs(_commande.callback)  # type: ignore[arg-type,type-var]
+    _commande.callback = _gere_erreurs(_commande.callback)  # type: ignore[type-var]
 main.add_command(analyse_group)
 
 

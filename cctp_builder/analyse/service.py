@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from ..decision import Decision
 from ..errors import CctpError, Constat
 from ..legal import decision_pour
 from ..models import Consultation, Critere
-from ..rules import Decision, Regles
+from ..rules import Regles
 from .modele import Attribution, Offres
 from .notation import (
     TYPES_PRIX,
