@@ -13,7 +13,6 @@ from pathlib import Path
 import click
 
 from .errors import CctpError
-from .francais import montant_fr
 
 
 @click.group("analyse", subcommand_metavar="COMMANDE [ARGUMENTS]...")
@@ -83,6 +82,7 @@ def analyse_build(projet: Path, offres: Path, sortie: Path, grille: Path | None,
     essentielles."""
     from .analyse import analyser_offres, avertissements, charger_offres, construire_analyse
     from .analyse.grille import lire_grille
+    from .francais import montant_fr
     from .loader import load_project
 
     modele = load_project(projet)

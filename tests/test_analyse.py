@@ -551,3 +551,13 @@ def test_ranked_criteria_are_refused_without_inventing_a_method(tmp_path):
     with pytest.raises(OffresInvalides) as exc:
         analyser_offres(load_project(projet), OFFRES_MAPA)
     assert "sans inventer une méthode" in str(exc.value)
+
+
+def test_cli_version_stays_cheap_with_the_analyse_group():
+    import sys
+
+    code = ("import sys, cctp_builder.cli; print([m for m in ('pydantic', 'jinja2', 'docxtpl', "
+            "'openpyxl', 'babel', 'cctp_builder.analyse') if m in sys.modules])")
+    sortie = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout
+    assert sortie.strip() == "[]"
