@@ -72,6 +72,24 @@ def main() -> None:
 # --------------------------------------------------------------------------- validate
 
 
+OFFRES = ".offres.yaml"
+
+
+def _projets_seulement(fichiers: tuple[Path, ...], bavard: bool = True) -> tuple[Path, ...]:
+    """Leave out the offers files (« *.offres.yaml », read by « analyse ») that a glob such
+    as examples/*.yaml brings along; refuse when nothing else is left."""
+    projets = tuple(f for f in fichiers if not f.name.endswith(OFFRES))
+    if bavard:
+        for f in fichiers:
+            if f.name.endswith(OFFRES):
+                click.echo(f"{f} : fichier des offres, ignoré (voir « cctp-builder analyse "
+                           "build »).", err=True)
+    if not projets:
+        raise CctpError("aucun fichier projet : les fichiers « *.offres.yaml » se lisent avec "
+                        "« cctp-builder analyse build PROJET OFFRES ».")
+    return projets
+
+
 def _afficher_constats(titre: str, constats: list[Constat]) -> None:
     if constats:
         click.echo(f"  {titre} ({len(constats)}) :")
@@ -96,7 +114,7 @@ def validate(fichiers: tuple[Path, ...], en_json: bool) -> None:
 
     tous: list[Constat] = []
     echec = False
-    for chemin in fichiers:
+    for chemin in _projets_seulement(fichiers, bavard=not en_json):
         try:
             projet, resultat = analyser_projet(chemin)
         except ProjetInvalide as exc:
@@ -239,6 +257,7 @@ def build(fichiers: tuple[Path, ...], sortie: Path, seules: str | None, modeles:
     """Construit le dossier de consultation de chaque fichier projet."""
     from .batch import Options, construire_lot
 
+    fichiers = _projets_seulement(fichiers)
     options = Options(sortie=sortie, pieces=tuple(s.strip() for s in seules.split(","))
                       if seules else None, templates=modeles, final=final, force=force,
                       zip=en_zip, pdf=pdf)
@@ -306,6 +325,15 @@ def templates_dump(nom: str, modeles: Path | None) -> None:
     from .templates_tool import texte_modele
 
     click.echo(texte_modele(nom, modeles))
+
+
+# --------------------------------------------------------------------------- analyse
+
+from .cli_analyse import analyse_group  # noqa: E402
+
+for _commande in analyse_group.commands.values():  # same error mapping as the commands above
+    _commande.callback = _gere_erreurs(_commande.callback)  # type: ignore[type-var]
+main.add_command(analyse_group)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -158,6 +158,7 @@ NOMS_CONTEXTE: frozenset[str] = frozenset({
     "duree_totale_semaines", "procedure", "regle", "regle_si", "ref", "tribunal",
     "engagements_ecoquartier",
     "derogations", "chapitres_memoire", "pieces", "doc", "version_regles", "etude",
+    "analyse", "lettre",  # award documents (cctp_builder.analyse)
 })
 """Top-level names known to templates (used by ``templates check``)."""
 

@@ -219,3 +219,7 @@ def build_kit(projet: Consultation, out_dir: str | Path, *, pieces: Iterable[str
         raise
     ecrits = [cible / nom for nom in sorted(kit.fichiers)]
     return ecrits + ([archive] if zip else [])
+
+
+remplacer_dossier = _remplacer_dossier
+"""Public name of the all-or-nothing folder swap (used by the award documents too)."""

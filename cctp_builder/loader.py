@@ -216,3 +216,10 @@ def load_project(chemin: str | Path) -> Consultation:
     if projet is None or resultat.erreurs:
         raise ProjetInvalide(constats=resultat.constats, fichier=str(chemin))
     return projet
+
+
+def lire_donnees(chemin: str | Path) -> tuple[Any, dict[tuple[str, ...], Position]]:
+    """Read and parse a YAML or JSON file (same limits and messages as a project file);
+    return the data and the position of each field path. Used by the offers file too."""
+    chemin = Path(chemin)
+    return _analyser(_lire_texte(chemin), str(chemin))
