@@ -217,26 +217,34 @@ def procedure(montant: Decimal, le: Any, mois: float | None, en_json: bool) -> N
 @click.option("-o", "--output", "sortie", type=click.Path(path_type=Path), default=Path("dce"),
               show_default=True, help="Dossier de sortie ; le kit va dans SORTIE/<référence>/.")
 @click.option("--only", "seules", default=None, metavar="PIÈCES",
-              help="Pièces à produire, séparées par des virgules (rc,ae,ccap,cctp,dpgf,cmt,aapc).")
+              help="Pièces à produire, séparées par des virgules (kit complet : rc,ae,ccap,cctp,dpgf,"
+              "cmt,aapc ; kit allégé : lettre,cahier,devis).")
 @click.option("--templates", "modeles", type=click.Path(path_type=Path, file_okay=False,
               exists=True), default=None, help="Dossier de modèles Word qui remplacent les modèles "
               "intégrés de même nom (voir « templates export »).")
 @click.option("--final", is_flag=True, help="Refuser d'écrire si des « [À compléter » subsistent.")
 @click.option("--force", is_flag=True, help="Remplacer un kit existant.")
 @click.option("--zip", "en_zip", is_flag=True, help="Écrire aussi SORTIE/<référence>.zip.")
-@click.option("--pdf", is_flag=True, help="Convertir aussi les pièces Word en PDF (LibreOffice).")
+@click.option("--pdf", is_flag=True, help="Convertir aussi les pièces Word en PDF balisés "
+              "(accessibles, langue et titre renseignés), avec LibreOffice.")
+@click.option("--pdfa", is_flag=True, help="PDF au format d'archivage PDF/A-2 (implique --pdf).")
+@click.option("--kit", "forme", type=click.Choice(["auto", "complet", "allege"]), default=None,
+              help="Forme du dossier : « auto » (allégé sous le seuil de dispense, complet "
+              "au-dessus), « complet » (sept pièces) ou « allege » (lettre de consultation, "
+              "cahier des charges, devis). Par défaut : le champ « kit » du projet, sinon auto.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               metavar="N",
               help="Nombre de processus pour construire plusieurs projets.")
 @_gere_erreurs
 def build(fichiers: tuple[Path, ...], sortie: Path, seules: str | None, modeles: Path | None,
-          final: bool, force: bool, en_zip: bool, pdf: bool, jobs: int) -> None:
+          final: bool, force: bool, en_zip: bool, pdf: bool, pdfa: bool, forme: str | None,
+          jobs: int) -> None:
     """Construit le dossier de consultation de chaque fichier projet."""
     from .batch import Options, construire_lot
 
     options = Options(sortie=sortie, pieces=tuple(s.strip() for s in seules.split(","))
                       if seules else None, templates=modeles, final=final, force=force,
-                      zip=en_zip, pdf=pdf)
+                      zip=en_zip, pdf=pdf or pdfa, pdfa=pdfa, kit=forme)
     bilan = construire_lot(list(fichiers), options, jobs=jobs, echo=click.echo,
                            terminal=sys.stderr.isatty())
     sys.exit(0 if bilan.reussis == len(fichiers) else 1)

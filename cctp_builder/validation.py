@@ -8,6 +8,7 @@ from decimal import Decimal
 from .errors import Constat
 from .models import Consultation
 from .models.base import cpv_chiffre_controle
+from .models.libelles import REPERES
 from .resolution import Resolution, resoudre
 
 SEMAINES_PAR_MOIS = Decimal("4.345")
@@ -133,35 +134,35 @@ def _marche(p: Consultation) -> list[Constat]:
     return out
 
 
-_A_COMPLETER: list[tuple[str, Callable[[Consultation], object], str]] = [
-    ("acheteur.siret", lambda p: p.acheteur.siret, "SIRET de l'acheteur"),
-    ("acheteur.representant.nom", lambda p: p.acheteur.representant.nom, "nom du signataire"),
-    ("acheteur.contact.telephone", lambda p: p.acheteur.contact.telephone, "téléphone du contact"),
-    ("acheteur.contact.email", lambda p: p.acheteur.contact.email, "adresse électronique du contact"),
-    ("acheteur.profil_acheteur_url", lambda p: p.acheteur.profil_acheteur_url, "profil d'acheteur"),
-    ("acheteur.population", lambda p: p.acheteur.population, "population INSEE"),
-    ("operation.enjeux", lambda p: p.operation.enjeux, "contexte et enjeux du projet"),
-    ("operation.programme", lambda p: p.operation.programme, "programme pressenti"),
-    ("calendrier.date_limite_questions", lambda p: p.calendrier.date_limite_questions,
-     "date limite des questions"),
-    ("calendrier.demarrage_previsionnel", lambda p: p.calendrier.demarrage_previsionnel,
-     "démarrage prévisionnel"),
-    ("donnees.fournies", lambda p: p.donnees.fournies, "données fournies par la commune"),
+_A_COMPLETER: list[tuple[str, Callable[[Consultation], object]]] = [
+    ("acheteur.siret", lambda p: p.acheteur.siret),
+    ("acheteur.representant.nom", lambda p: p.acheteur.representant.nom),
+    ("acheteur.contact.telephone", lambda p: p.acheteur.contact.telephone),
+    ("acheteur.contact.email", lambda p: p.acheteur.contact.email),
+    ("acheteur.profil_acheteur_url", lambda p: p.acheteur.profil_acheteur_url),
+    ("acheteur.population", lambda p: p.acheteur.population),
+    ("operation.enjeux", lambda p: p.operation.enjeux),
+    ("operation.programme", lambda p: p.operation.programme),
+    ("calendrier.date_limite_questions", lambda p: p.calendrier.date_limite_questions),
+    ("calendrier.demarrage_previsionnel", lambda p: p.calendrier.demarrage_previsionnel),
+    ("donnees.fournies", lambda p: p.donnees.fournies),
 ]
+"""Optional fields whose absence leaves a marker; labels from ``models.libelles.REPERES``."""
 
 
 def a_completer(p: Consultation) -> list[Constat]:
     """Optional fields left empty: they will show as « [À compléter : …] » markers."""
-    out = [Constat(chemin, f"à compléter : {libelle} (un repère surligné figurera dans les pièces).",
-                   "a_completer")
-           for chemin, lire, libelle in _A_COMPLETER if lire(p) in (None, "", [])]
+    out = [Constat(chemin, f"à compléter : {REPERES[chemin]} (un repère surligné figurera dans "
+                           "les pièces).", "a_completer")
+           for chemin, lire in _A_COMPLETER if lire(p) in (None, "", [])]
     for i, t in enumerate(p.tranches):
         if t.montant_estime_ht is None:
             out.append(Constat(f"tranches.{i}.montant_estime_ht", f"à compléter : montant estimé "
                                f"de la tranche {t.code}.", "a_completer"))
         if t.type == "optionnelle" and t.delai_affermissement_mois is None:
-            out.append(Constat(f"tranches.{i}.delai_affermissement_mois", f"à compléter : délai "
-                               f"d'affermissement de la tranche {t.code}.", "a_completer"))
+            out.append(Constat(f"tranches.{i}.delai_affermissement_mois", f"à compléter : "
+                               f"{REPERES['tranches.delai_affermissement_mois']} de la tranche "
+                               f"{t.code}.", "a_completer"))
     return out
 
 

@@ -31,3 +31,29 @@ LIBELLES: dict[str, str] = {
     "ferme": "tranche ferme",
     "optionnelle": "tranche optionnelle",
 }
+
+
+REPERES: dict[str, str] = {
+    "acheteur.siret": "SIRET de l'acheteur",
+    "acheteur.representant.nom": "nom du signataire",
+    "acheteur.contact.nom": "nom et fonction du contact",
+    "acheteur.contact.telephone": "téléphone du contact",
+    "acheteur.contact.email": "adresse électronique de la mairie",
+    "acheteur.profil_acheteur_url": "adresse du profil d'acheteur",
+    "acheteur.population": "population municipale",
+    "acheteur.population_annee": "millésime INSEE",
+    "acheteur.intercommunalite": "intercommunalité de rattachement",
+    "operation.enjeux": "enjeux du projet et intentions des élus, en quelques phrases",
+    "operation.programme": "programme pressenti",
+    "calendrier.date_limite_questions": "date limite de réception des questions",
+    "calendrier.demarrage_previsionnel": "date prévisionnelle de démarrage",
+    "calendrier.visite_site.date": "date de la visite",
+    "donnees.fournies": "liste des données fournies (document d'urbanisme, cadastre, "
+                        "orthophotographie, plans des réseaux, études existantes)",
+    "tranches.delai_affermissement_mois": "délai d'affermissement",
+    "marche.clause_environnementale": "condition d'exécution environnementale",
+    "marche.allotissement.justification": "motifs de la non-division en lots",
+    "marche.penalites.montant_journalier": "montant journalier des pénalités",
+}
+"""One label per « [À compléter : …] » marker, the same in every piece and in ``validate``'s
+list (field path → label; a test checks the templates against it)."""
