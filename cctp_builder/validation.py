@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from decimal import Decimal
 
 from .errors import Constat
+from .francais import montant_fr
 from .models import Consultation
 from .models.base import cpv_chiffre_controle
 from .models.libelles import REPERES
 from .resolution import Resolution, resoudre
+
+if TYPE_CHECKING:
+    from .decision import Decision
 
 SEMAINES_PAR_MOIS = Decimal("4.345")
 
@@ -169,7 +174,31 @@ def a_completer(p: Consultation) -> list[Constat]:
 def _legal(p: Consultation, res: Resolution) -> list[Constat]:
     from . import legal  # the rules layer; imported lazily to keep the model layer pure
 
-    return legal.check(p, legal.decision_pour(p, resolution=res))
+    decision = legal.decision_pour(p, resolution=res)
+    return legal.check(p, decision) + forme_du_kit(p.kit, decision)
+
+
+def forme_du_kit(kit: str, decision: Decision) -> list[Constat]:
+    """Warn when the kit's form does not fit the amount: a full kit under the dispense
+    threshold, a light kit for a MAPA with publicity or a formal procedure."""
+    valeur = f" (valeur estimée {montant_fr(decision.montant_estime_ht)})"
+    if kit == "complet" and decision.procedure == "dispense":
+        return [Constat("kit", f"kit complet demandé pour un marché sous le seuil de dispense"
+                        f"{valeur} : le kit allégé (lettre de consultation, cahier des charges, "
+                        "devis) suffit et sera plus lisible pour les prestataires.",
+                        "avertissement")]
+    if kit == "allege" and decision.procedure != "dispense":
+        if decision.procedure != "mapa" or decision.avis_requis:
+            return [Constat("kit", f"kit allégé demandé pour un marché qui exige un avis de "
+                            f"publicité (valeur estimée {montant_fr(decision.montant_estime_ht)}, "
+                            f"{decision.procedure_libelle}) : "
+                            "le kit complet (règlement, CCAP, acte d'engagement, avis) est "
+                            "attendu.", "avertissement")]
+        return [Constat("kit", f"kit allégé demandé au-dessus du seuil de dispense{valeur} : "
+                        "possible pour une petite procédure adaptée, mais la lettre de "
+                        "consultation doit être diffusée selon une publicité adaptée et les "
+                        "critères annoncés à tous.", "avertissement")]
+    return []
 
 
 VERIFICATIONS: list[Verification] = [_criteres, _calendrier, _tranches, _marche]

@@ -237,9 +237,11 @@ def de(value: Any) -> str:
 
 
 @_passthrough
-def a(value: Any) -> str:
-    """« à » before a place name, contracted: à Oraison, au Castellet, aux Mées."""
-    return francais.a(str(value))
+def a(value: Any, majuscule: bool = False) -> str:
+    """« à » before a place name, contracted: à Oraison, au Castellet, aux Mées
+    (« À Oraison », « Au Castellet » at the start of a sentence with ``majuscule=true``)."""
+    texte = francais.a(str(value))
+    return texte[0].upper() + texte[1:] if majuscule else texte
 
 
 @_passthrough

@@ -1,0 +1,143 @@
+"""French lint (cctp_builder.lint_fr): each rule catches its fault, every example's kits
+(complete and light) are clean, and so are property-generated projects whose data stress
+elision, contraction, agreement and civility."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from conftest import DISPENSE, EXEMPLES, MAPA, donnees
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
+
+from cctp_builder import load_project
+from cctp_builder.francais import de
+from cctp_builder.kit import render_kit
+from cctp_builder.lint_fr import REGLES, verifier_docx, verifier_kit, verifier_texte
+from cctp_builder.models import Consultation
+
+FAUTES = {
+    "accord-un": "Le marché comprend une tranche ferme et un tranche optionnelle.",
+    "accord-une": "La mission dure une mois.",
+    "elision-de": "La commune de Oraison prépare l'opération.",
+    "contraction-de-le": "Le maire de Le Castellet signe le marché.",
+    "contraction-a-le": "La réunion se tient à Les Mées.",
+    "zero-compte": "Le marché prévoit 0 réunion du comité technique.",
+    "un-pluriel": "Le marché comprend 1 tranches optionnelles.",
+    "civilite-article": "Le madame la maire, signataire.",
+    "mot-double": "La commune de de Fontrousse.",
+    "espaces-doubles": "Le titulaire  remet le rapport.",
+    "espace-point": "Phases 1 à 3 .",
+    "espace-virgule": "Le titulaire , puis la commune.",
+    "double-point": "Le rapport est remis..",
+    "plan-guide": "Le plan guide du hameau.",
+    "balise-jinja": "La commune {{ acheteur.nom }} consulte.",
+    "valeur-python": "Représentant : None.",
+}
+
+
+def test_every_rule_has_a_fault_example_and_catches_it():
+    assert {r.code for r in REGLES} == set(FAUTES)
+    for code, phrase in FAUTES.items():
+        trouvees = {r.code for r, _ in verifier_texte(phrase)}
+        assert code in trouvees, (code, phrase)
+
+
+@pytest.mark.parametrize("phrase", [
+    "La commune d'Oraison et le maire du Castellet ; la réunion se tient aux Mées.",
+    "Le marché comprend une tranche ferme et deux tranches optionnelles, aucune réunion.",
+    "Le plan-guide est remis en 2 exemplaires ; montant : 10 000,00 € HT.",
+    "La commune renonce à les affermir ; nous nous réunissons ; vous vous engagez.",
+    "Madame la Maire de Hautefort signe ; la maire de La Roque-d'Anthéron aussi.",
+    "Téléphone : 04 92 65 00 00. Délai : 1,0 mois ; 10 réunions.",
+])
+def test_correct_french_passes(phrase):
+    assert verifier_texte(phrase) == []
+
+
+def _docx(paragraphes: list[str]) -> bytes:
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    corps = "".join(f"<w:p><w:r><w:t xml:space=\"preserve\">{p}</w:t></w:r></w:p>"
+                    for p in paragraphes)
+    tampon = io.BytesIO()
+    with zipfile.ZipFile(tampon, "w") as z:
+        z.writestr("word/document.xml", f'<w:document xmlns:w="{w}"><w:body>{corps}'
+                                        "</w:body></w:document>")
+    return tampon.getvalue()
+
+
+def test_a_fault_is_reported_with_its_piece_and_paragraph():
+    defauts = verifier_docx(_docx(["Objet.", "Bon texte.", "La commune de Oraison."]),
+                            "01-RC.docx")
+    assert [(d.piece, d.paragraphe, d.regle) for d in defauts] == [
+        ("01-RC.docx", 3, "elision-de")]
+    assert "01-RC.docx, paragraphe 3" in str(defauts[0])
+
+
+@pytest.mark.parametrize("exemple", EXEMPLES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("forme", ["complet", "allege"])
+def test_every_piece_of_every_example_is_clean(exemple, forme):
+    kit = render_kit(load_project(exemple), kit=forme)
+    defauts = verifier_kit(kit.fichiers)
+    assert not defauts, "\n".join(map(str, defauts))
+
+
+COMMUNES = st.one_of(
+    st.sampled_from(["Oraison", "Eygalières", "Hyères", "Ubaye", "Île-Rousse", "Hautefort",
+                     "Hazebrouck", "Le Castellet", "Les Mées", "La Roque-d'Anthéron",
+                     "Le Haut-Bréda", "Les Orres", "L'Isle-sur-la-Sorgue", "Aups"]),
+    st.tuples(st.sampled_from(["", "Le ", "La ", "Les "]),
+              st.sampled_from(["A", "E", "H", "O", "U", "Y", "É", "B", "M", "V"]),
+              st.text(alphabet="abcdefghijlmnoprstuvéè", min_size=2, max_size=9))
+    .map(lambda t: f"{t[0]}{t[1]}{t[2]}"),
+)
+
+
+@st.composite
+def projets(draw) -> Consultation:
+    data = donnees(MAPA)
+    commune = draw(COMMUNES)
+    data["acheteur"]["nom"] = f"Commune {de(commune)}"
+    data["acheteur"]["adresse"]["commune"] = commune
+    civilite = draw(st.sampled_from([None, "Madame", "Monsieur"]))
+    representant = {"qualite": draw(st.sampled_from(["Maire", "Président", "Adjoint"]))}
+    if civilite:
+        representant["civilite"] = civilite
+    if draw(st.booleans()):
+        representant["nom"] = "Claire Martin"
+    data["acheteur"]["representant"] = representant
+    n_to = draw(st.integers(0, 2))
+    phases = [p for t in data["tranches"] for p in t["phases"]]
+    tranches = [{"code": "TF", "intitule": "Diagnostic et scénarios",
+                 "montant_estime_ht": draw(st.sampled_from([18000, 45000, 120000])),
+                 "phases": phases[: len(phases) - n_to]}]
+    for i in range(1, n_to + 1):
+        tranches.append({"code": f"TO{i}", "intitule": f"Approfondissement {i}",
+                         "montant_estime_ht": 9000, "delai_affermissement_mois": 6,
+                         "phases": [phases[len(phases) - n_to + i - 1]]})
+    data["tranches"] = tranches
+    data.pop("montant_total_ht", None)
+    data["marche"].pop("procedure", None)
+    for instance in ("copil", "cotech"):
+        data["pilotage"][instance]["nombre_reunions"] = draw(st.sampled_from([0, 1, 2, 5]))
+    return Consultation.model_validate(data)
+
+
+@seed(20261129)
+@settings(max_examples=10, deadline=None, derandomize=True,
+          phases=[Phase.explicit, Phase.reuse, Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(projets(), st.sampled_from(["complet", "allege"]))
+def test_generated_projects_give_clean_french(projet, forme):
+    kit = render_kit(projet, kit=forme)
+    defauts = verifier_kit(kit.fichiers)
+    assert not defauts, "\n".join(map(str, defauts))
+
+
+def test_light_kit_of_the_dispense_example_has_no_leftover_markers_but_the_deliberate_ones():
+    kit = render_kit(load_project(DISPENSE))
+    assert set(kit.fichiers) == {"01-Lettre-de-consultation.docx", "02-Cahier-des-charges.docx",
+                                 "03-Devis.xlsx"}
+    assert not verifier_kit(kit.fichiers)
