@@ -69,7 +69,7 @@ def render_piece(projet: Consultation, code: str, *, templates: Path | None = No
     piece = PAR_CODE.get(code.lower())
     if piece is None:
         raise CctpError(f"pièce inconnue « {code} » ; pièces : {', '.join(PAR_CODE)}.")
-    contexte = build_context(projet, piece, "allege" if piece.code in CODES_ALLEGES else None)
+    contexte = build_context(projet, piece, "allege" if piece.code in CODES_ALLEGES else "complet")
     return _rendre(projet, piece, contexte, TemplateSet.get(templates))
 
 

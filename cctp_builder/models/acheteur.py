@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, HttpUrl, model_validator
+from pydantic import AfterValidator, Field, HttpUrl, TypeAdapter, model_validator
 
 from ..francais import article_defini, qualite_accordee
 
 from .base import CodeInsee, Modele, Siret, TexteCourt, departement_de_insee
+
+
+_HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
+
+
+def _url_telle_quelle(valeur: str) -> str:
+    """Check an http(s) URL but keep it exactly as written (no added « / »)."""
+    valeur = valeur.strip()
+    _HTTP_URL.validate_python(valeur)
+    return valeur
+
+
+UrlTelleQuelle = Annotated[str, AfterValidator(_url_telle_quelle)]
 
 
 class Adresse(Modele):
@@ -142,8 +155,9 @@ class Acheteur(Modele):
     intercommunalite: TexteCourt | None = Field(
         default=None, description="EPCI de rattachement (communauté de communes, d'agglomération…)"
     )
-    profil_acheteur_url: HttpUrl | None = Field(
-        default=None, description="URL du profil d'acheteur (plateforme de dématérialisation)"
+    profil_acheteur_url: UrlTelleQuelle | None = Field(
+        default=None, description="URL du profil d'acheteur (plateforme de dématérialisation), "
+        "reproduite dans les pièces telle qu'écrite", json_schema_extra={"format": "uri"},
     )
     tribunal: TribunalCompetent | None = Field(
         default=None,
