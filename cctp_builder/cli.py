@@ -90,7 +90,8 @@ def validate(fichiers: tuple[Path, ...], en_json: bool) -> None:
     « à compléter » sont listés à part et ne font pas échouer la commande.
     """
     from .errors import ProjetInvalide
-    from .kit import reperes
+    from .kit import render_kit
+    from .lint_fr import verifier_kit
     from .loader import analyser_projet
 
     tous: list[Constat] = []
@@ -101,16 +102,22 @@ def validate(fichiers: tuple[Path, ...], en_json: bool) -> None:
         except ProjetInvalide as exc:
             projet, resultat = None, Resultat(exc.constats)
         dans_les_pieces: list[Constat] = []
+        fautes: list[Constat] = []
         if projet is not None and resultat.valide:
+            kit = render_kit(projet)
             # What « build --final » would refuse: every marker left in the rendered pieces.
             dans_les_pieces = [Constat("", f"{piece} : {m}", "a_completer", str(chemin))
-                               for piece, marques in reperes(projet).items() for m in marques]
-        tous.extend(resultat.constats + dans_les_pieces)
+                               for piece, marques in kit.a_completer().items()
+                               for m in dict.fromkeys(marques)]
+            # French faults that the data caused in the pieces (cctp_builder.lint_fr).
+            fautes = [Constat("", f"français : {d}", "avertissement", str(chemin))
+                      for d in verifier_kit(kit.fichiers)]
+        tous.extend(resultat.constats + fautes + dans_les_pieces)
         echec |= not resultat.valide
         if not en_json:
             click.echo(f"{chemin} : {'valide' if resultat.valide else 'INVALIDE'}")
             _afficher_constats("Erreurs", resultat.erreurs)
-            _afficher_constats("Avertissements", resultat.avertissements)
+            _afficher_constats("Avertissements", resultat.avertissements + fautes)
             _afficher_constats("À compléter dans le fichier", resultat.a_completer)
             if dans_les_pieces:
                 click.echo(f"  Repères « [À compléter » qui resteront dans les pièces "

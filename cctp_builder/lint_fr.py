@@ -133,9 +133,8 @@ def _textes_xlsx(data: bytes) -> Iterator[str]:
 def _defauts(piece: str, textes: Iterable[str]) -> list[Defaut]:
     out: list[Defaut] = []
     for i, texte in enumerate(textes, start=1):
-        out.extend(Defaut(piece, i, r.code, r.description, extrait)
-                   for r, extrait in verifier_texte(texte.replace("\t", " ")
-                                                    if "\t" not in texte.strip() else texte))
+        out.extend(Defaut(piece, i, r.code, r.description, extrait.replace("\t", " "))
+                   for r, extrait in verifier_texte(texte))
     return out
 
 

@@ -141,3 +141,91 @@ def test_light_kit_of_the_dispense_example_has_no_leftover_markers_but_the_delib
     assert set(kit.fichiers) == {"01-Lettre-de-consultation.docx", "02-Cahier-des-charges.docx",
                                  "03-Devis.xlsx"}
     assert not verifier_kit(kit.fichiers)
+
+
+def test_validate_lists_the_french_faults_the_data_causes(runner, tmp_path):
+    from conftest import ecrire
+
+    from cctp_builder.cli import main
+
+    data = donnees(DISPENSE)
+    data["acheteur"]["nom"] = "Commune de Oraison"
+    res = runner.invoke(main, ["validate", str(ecrire(tmp_path, data))])
+    assert res.exit_code == 0  # a warning, not an error
+    assert "français : 01-Lettre-de-consultation.docx, paragraphe" in res.output
+    assert "« de Oraison »" in res.output
+
+
+@pytest.mark.parametrize(("nom", "de_nom", "a_nom"), [
+    ("Oraison", "d'Oraison", "à Oraison"),
+    ("Eygalières", "d'Eygalières", "à Eygalières"),
+    ("Le Castellet", "du Castellet", "au Castellet"),
+    ("Les Mées", "des Mées", "aux Mées"),
+    ("La Roque-d'Anthéron", "de La Roque-d'Anthéron", "à La Roque-d'Anthéron"),
+    ("Hyères", "d'Hyères", "à Hyères"),
+    ("Hautefort", "de Hautefort", "à Hautefort"),
+    ("Hauteville-Lompnes", "de Hauteville-Lompnes", "à Hauteville-Lompnes"),
+    ("Fontrousse", "de Fontrousse", "à Fontrousse"),
+])
+def test_elision_and_contraction_before_names(nom, de_nom, a_nom):
+    from cctp_builder.render.filters import a, de
+
+    assert de(nom) == de_nom
+    assert a(nom) == a_nom
+
+
+@pytest.mark.parametrize(("n", "attendu"), [
+    (0, "aucune tranche optionnelle"), (1, "une tranche optionnelle"),
+    (2, "deux tranches optionnelles"), (21, "21 tranches optionnelles"),
+])
+def test_counted_nouns_agree(n, attendu):
+    from cctp_builder.render.filters import compte
+
+    assert compte(n, "tranche optionnelle", genre="f") == attendu
+    assert compte(0, "exemplaire papier", "exemplaires papier") == "aucun exemplaire papier"
+
+
+def test_schema_describes_every_model_in_french():
+    import json
+    import re
+
+    from cctp_builder.models.libelles import DESCRIPTIONS_MODELES
+    from cctp_builder.schema import schema
+
+    s = schema()
+    assert set(s["$defs"]) <= set(DESCRIPTIONS_MODELES), "modèle sans description française"
+
+    def descriptions(o):
+        if isinstance(o, dict):
+            for k, v in o.items():
+                if k == "description" and isinstance(v, str):
+                    yield v
+                else:
+                    yield from descriptions(v)
+        elif isinstance(o, list):
+            for v in o:
+                yield from descriptions(v)
+
+    anglais = [d for d in descriptions(s)
+               if re.search(r"\b(?:the|of|and|with|when|or|is|an)\b", d)]
+    assert not anglais, json.dumps(anglais, ensure_ascii=False)
+
+
+def test_one_label_per_marker_in_every_template_and_in_validate():
+    import re
+
+    from conftest import RACINE
+
+    from cctp_builder.models.libelles import REPERES
+
+    vus: dict[str, set[str]] = {}
+    for f in (RACINE / "templates_src").rglob("*.txt"):
+        for expr, libelle in re.findall(r"([\w.\[\]]+)\|ac\(\"([^\"]*)\"\)", f.read_text()):
+            vus.setdefault(expr.split(".")[-1] if expr.startswith(("t.", "s.", "d."))
+                           else expr, set()).add(libelle)
+    doubles = {e: ls for e, ls in vus.items() if len(ls) > 1 and e != "none"}
+    assert not doubles, doubles
+    for chemin, libelle in REPERES.items():
+        cle = chemin.split(".")[-1] if chemin.startswith("tranches.") else chemin
+        if cle in vus:
+            assert vus[cle] == {libelle}, (chemin, vus[cle], libelle)
