@@ -224,8 +224,8 @@ def procedure(montant: Decimal, le: Any, mois: float | None, en_json: bool) -> N
 @click.option("-o", "--output", "sortie", type=click.Path(path_type=Path), default=Path("dce"),
               show_default=True, help="Dossier de sortie ; le kit va dans SORTIE/<référence>/.")
 @click.option("--only", "seules", default=None, metavar="PIÈCES",
-              help="Pièces à produire, séparées par des virgules (kit complet : rc,ae,ccap,cctp,dpgf,"
-              "cmt,aapc ; kit allégé : lettre,cahier,devis).")
+              help="Pièces à produire, séparées par des virgules (kit complet : rc,ae,ccap,"
+              "cctp,dpgf,cmt,aapc ; kit allégé : lettre,cahier,devis).")
 @click.option("--templates", "modeles", type=click.Path(path_type=Path, file_okay=False,
               exists=True), default=None, help="Dossier de modèles Word qui remplacent les modèles "
               "intégrés de même nom (voir « templates export »).")

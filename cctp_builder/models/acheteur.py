@@ -7,9 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, HttpUrl, TypeAdapter, model_validator
 
 from ..francais import article_defini, qualite_accordee
-
 from .base import CodeInsee, Modele, Siret, TexteCourt, departement_de_insee
-
 
 _HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
 
