@@ -156,3 +156,15 @@ def test_pdfa_on_request(runner, tmp_path):
     (pdf,) = dossier.glob("*.pdf")
     assert re.search(r"^Tagged:\s+yes$", _pdfinfo(pdf), re.M)
     assert b"pdfaid:part" in pdf.read_bytes() or b"pdfaid:part" in pdf.read_bytes().lower()
+
+
+def test_urls_are_printed_exactly_as_given():
+    data = donnees(MAPA)
+    data["acheteur"]["profil_acheteur_url"] = "https://achats.chanteverne.example.fr"
+    projet = Consultation.model_validate(data)
+    assert projet.acheteur.profil_acheteur_url == "https://achats.chanteverne.example.fr"
+    for code in ("rc", "aapc"):
+        texte = docx_to_text(render_piece(projet, code))
+        assert "https://achats.chanteverne.example.fr" in texte
+        assert "https://achats.chanteverne.example.fr/" not in texte
+        assert "https://achats.chanteverne.example.fr." not in texte
