@@ -37,10 +37,12 @@ class Regle:
     code: str
     description: str
     motif: re.Pattern[str]
+    word_seulement: bool = False  # typography of the Word pieces (spreadsheets are exempt)
 
 
-def _r(code: str, description: str, motif: str, flags: int = 0) -> Regle:
-    return Regle(code, description, re.compile(motif, flags))
+def _r(code: str, description: str, motif: str, flags: int = 0, *,
+       word_seulement: bool = False) -> Regle:
+    return Regle(code, description, re.compile(motif, flags), word_seulement)
 
 
 REGLES: tuple[Regle, ...] = (
@@ -66,6 +68,11 @@ REGLES: tuple[Regle, ...] = (
     _r("espace-point", "espace avant un point", r"\S[ \u00a0\u202f]+\.(?!\.)"),
     _r("espace-virgule", "espace avant une virgule", r"\S[ \u00a0\u202f]+,"),
     _r("double-point", "point doublé (« .. »)", r"(?<![.…])\.\.(?!\.)"),
+    _r("espace-insecable", "espace ordinaire ou absente avant « : ; ! ? » ou dans « » "
+       "(espace insécable attendue)",
+       r"\S (?=[:;!?»])|«(?=[ \S])|(?<=[^\s\d/:])[;!?»](?=[ \u00a0]|$)"
+       r"|(?<=[^\s\d/:])\:(?=[ \u00a0]|$)",
+       word_seulement=True),
     _r("plan-guide", "« plan guide » : écrire « plan-guide »", r"\b[Pp]lans? guides?\b"),
     _r("balise-jinja", "reste de balise de modèle (« {{ », « {% »)", r"\{\{|\}\}|\{%|%\}"),
     _r("valeur-python", "valeur Python affichée (None, True, False)", r"\b(?:None|True|False)\b"),
@@ -87,10 +94,13 @@ class Defaut:
                 f"« {self.extrait} »")
 
 
-def verifier_texte(texte: str) -> list[tuple[Regle, str]]:
-    """The (rule, excerpt) pairs that ``texte`` breaks."""
+def verifier_texte(texte: str, *, word: bool = True) -> list[tuple[Regle, str]]:
+    """The (rule, excerpt) pairs that ``texte`` breaks (``word``: a Word paragraph, where
+    the typography rules apply too)."""
     out: list[tuple[Regle, str]] = []
     for regle in REGLES:
+        if regle.word_seulement and not word:
+            continue
         for m in regle.motif.finditer(texte):
             debut, fin = max(0, m.start() - 25), min(len(texte), m.end() + 25)
             out.append((regle, texte[debut:fin].strip()))
@@ -130,22 +140,22 @@ def _textes_xlsx(data: bytes) -> Iterator[str]:
                         yield e.text
 
 
-def _defauts(piece: str, textes: Iterable[str]) -> list[Defaut]:
+def _defauts(piece: str, textes: Iterable[str], word: bool) -> list[Defaut]:
     out: list[Defaut] = []
     for i, texte in enumerate(textes, start=1):
         out.extend(Defaut(piece, i, r.code, r.description, extrait.replace("\t", " "))
-                   for r, extrait in verifier_texte(texte))
+                   for r, extrait in verifier_texte(texte, word=word))
     return out
 
 
 def verifier_docx(data: bytes, piece: str = "document") -> list[Defaut]:
     """Every fault of a Word document (body, tables, headers, footers)."""
-    return _defauts(piece, _paragraphes_docx(data))
+    return _defauts(piece, _paragraphes_docx(data), True)
 
 
 def verifier_xlsx(data: bytes, piece: str = "classeur") -> list[Defaut]:
     """Every fault of the texts of a workbook (cells, shared strings)."""
-    return _defauts(piece, _textes_xlsx(data))
+    return _defauts(piece, _textes_xlsx(data), False)
 
 
 def verifier_kit(fichiers: dict[str, bytes]) -> list[Defaut]:

@@ -33,6 +33,7 @@ FAUTES = {
     "espace-virgule": "Le titulaire , puis la commune.",
     "double-point": "Le rapport est remis..",
     "plan-guide": "Le plan guide du hameau.",
+    "espace-insecable": "Objet : étude ; délai « court ».",
     "balise-jinja": "La commune {{ acheteur.nom }} consulte.",
     "valeur-python": "Représentant : None.",
 }
@@ -46,12 +47,13 @@ def test_every_rule_has_a_fault_example_and_catches_it():
 
 
 @pytest.mark.parametrize("phrase", [
-    "La commune d'Oraison et le maire du Castellet ; la réunion se tient aux Mées.",
+    "La commune d'Oraison et le maire du Castellet\u00a0; la réunion se tient aux Mées.",
     "Le marché comprend une tranche ferme et deux tranches optionnelles, aucune réunion.",
-    "Le plan-guide est remis en 2 exemplaires ; montant : 10 000,00 € HT.",
-    "La commune renonce à les affermir ; nous nous réunissons ; vous vous engagez.",
-    "Madame la Maire de Hautefort signe ; la maire de La Roque-d'Anthéron aussi.",
-    "Téléphone : 04 92 65 00 00. Délai : 1,0 mois ; 10 réunions.",
+    "Le plan-guide est remis en 2 exemplaires\u00a0; montant\u00a0: 10 000,00 € HT.",
+    "La commune renonce à les affermir\u00a0; nous nous réunissons\u00a0; vous vous engagez.",
+    "Madame la Maire de Hautefort signe\u00a0; la maire de La Roque-d'Anthéron aussi.",
+    "Téléphone\u00a0: 04 92 65 00 00. Délai\u00a0: 1,0 mois\u00a0; 10 réunions à 12:00.",
+    "Voir https://achats.example.fr («\u00a0profil\u00a0»)\u00a0?",
 ])
 def test_correct_french_passes(phrase):
     assert verifier_texte(phrase) == []

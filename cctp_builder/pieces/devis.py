@@ -161,14 +161,14 @@ def build_devis(context: dict[str, Any]) -> bytes:
     f = _Feuille(ws)
     f.large(str(_g(acheteur, "nom")), gras=True, taille=11)
     f.large("Devis détaillé valant marché", gras=True, taille=14, hauteur=22)
-    objet = f"Objet : {_g(marche, 'objet')}"
+    objet = f"Objet\u00a0: {_g(marche, 'objet')}"
     f.large(objet, hauteur=_hauteur(objet, sum(LARGEURS)))
-    f.large(f"Référence : {_g(marche, 'reference')}")
-    f.large("Le prestataire renseigne les cellules sur fond jaune ; les montants se calculent "
+    f.large(f"Référence\u00a0: {_g(marche, 'reference')}")
+    f.large("Le prestataire renseigne les cellules sur fond jaune\u00a0; les montants se calculent "
             "d'eux-mêmes. Montants en euros hors taxes, sauf mention TTC.", italique=True,
             hauteur=28)
     f.suivante()
-    for libelle in ("Prestataire (raison sociale, adresse) :", "SIRET du prestataire :"):
+    for libelle in ("Prestataire (raison sociale, adresse)\u00a0:", "SIRET du prestataire\u00a0:"):
         f.suivante()
         f.cellule(1, libelle, gras=True, bordure=False)
         ws.merge_cells(start_row=f.ligne, start_column=1, end_row=f.ligne, end_column=2)
@@ -178,7 +178,7 @@ def build_devis(context: dict[str, Any]) -> bytes:
         ws.merge_cells(start_row=f.ligne, start_column=3, end_row=f.ligne,
                        end_column=len(COLONNES))
     f.suivante()
-    f.cellule(1, "Taux de TVA :", gras=True, bordure=False)
+    f.cellule(1, "Taux de TVA\u00a0:", gras=True, bordure=False)
     ws.merge_cells(start_row=f.ligne, start_column=1, end_row=f.ligne, end_column=2)
     taux = Decimal(str(context["regle"]("taux_tva"))) / 100
     cellule_taux = f.cellule(3, float(taux), format=FORMAT_TAUX, saisie=True).coordinate
@@ -202,13 +202,14 @@ def build_devis(context: dict[str, Any]) -> bytes:
                if not unique else ""), italique=True, hauteur=40)
     f.suivante()
     f.suivante()
-    f.cellule(1, "Le prestataire (date, nom, qualité et signature) :", gras=True, bordure=False)
+    f.cellule(1, "Le prestataire (date, nom, qualité et signature)\u00a0:", gras=True,
+              bordure=False)
     ws.merge_cells(start_row=f.ligne, start_column=1, end_row=f.ligne, end_column=3)
     representant = _g(acheteur, "representant")
     signature = str(_g(representant, "signature", "Le représentant de l'acheteur,"))
     nom = _g(representant, "nom")
     f.cellule(4, f"Bon pour accord, pour l'acheteur — {signature.rstrip(',')}"
-                 f"{', ' + str(nom) if nom else ''} (date et signature) :", gras=True,
+                 f"{', ' + str(nom) if nom else ''} (date et signature)\u00a0:", gras=True,
               bordure=False)
     ws.merge_cells(start_row=f.ligne, start_column=4, end_row=f.ligne, end_column=6)
     f.ws.row_dimensions[f.ligne].height = 30
