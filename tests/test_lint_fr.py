@@ -103,9 +103,11 @@ def projets(draw) -> Consultation:
     commune = draw(COMMUNES)
     data["acheteur"]["nom"] = f"Commune {de(commune)}"
     data["acheteur"]["adresse"]["commune"] = commune
-    civilite = draw(st.sampled_from([None, "Madame", "Monsieur"]))
+    civilite = draw(st.sampled_from([None, "Madame", "Monsieur", "dans la qualité"]))
     representant = {"qualite": draw(st.sampled_from(["Maire", "Président", "Adjoint"]))}
-    if civilite:
+    if civilite == "dans la qualité":  # « qualite: Madame la Maire » as users write it
+        representant["qualite"] = f"Madame la {representant['qualite']}"
+    elif civilite:
         representant["civilite"] = civilite
     if draw(st.booleans()):
         representant["nom"] = "Claire Martin"
@@ -128,7 +130,7 @@ def projets(draw) -> Consultation:
 
 
 @seed(20261129)
-@settings(max_examples=10, deadline=None, derandomize=True,
+@settings(max_examples=20, deadline=None, derandomize=True,
           phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(projets(), st.sampled_from(["complet", "allege"]))
