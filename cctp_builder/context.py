@@ -23,7 +23,7 @@ from .models import (
     Pilotage,
     SousCritere,
 )
-from .pieces import FORMES_KIT, Piece
+from .models.pieces import FORMES_KIT, Piece
 from .resolution import resoudre
 from .rules import Regles, Tribunal
 
@@ -67,7 +67,8 @@ def chapitres_memoire(projet: Consultation) -> list[ChapitreMemoire]:
     for c in projet.criteres:
         if c.type in ("prix", "cout"):
             continue
-        for s in c.sous_criteres or [None]:
+        sous: list[SousCritere | None] = [*c.sous_criteres] or [None]
+        for s in sous:
             out.append(ChapitreMemoire(len(out) + 1, c, s))
     return out
 
@@ -166,7 +167,8 @@ NOMS_CONTEXTE: frozenset[str] = frozenset({
     "acheteur", "operation", "marche", "calendrier", "pilotage", "concertation", "livrables",
     "donnees", "notation", "criteres", "competences", "financement", "missions_exclues", "etudes",
     "cles_etudes", "tranches", "tranche_ferme", "tranches_optionnelles", "montant_total_ht",
-    "duree_totale_semaines", "procedure", "regle", "regle_si", "ref", "tribunal", "engagements_ecoquartier",
+    "duree_totale_semaines", "procedure", "regle", "regle_si", "ref", "tribunal",
+    "engagements_ecoquartier",
     "derogations", "chapitres_memoire", "pieces", "forme_kit", "doc", "version_regles", "etude",
 })
 """Top-level names known to templates (used by ``templates check``)."""

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic_core import ErrorDetails
 
 from .errors import Constat
 from .models import Consultation
@@ -82,7 +83,7 @@ def _champs(modele: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return sorted(getattr(cible, "model_fields", {}))
 
 
-def message_pydantic(err: dict[str, Any]) -> Constat:
+def message_pydantic(err: ErrorDetails) -> Constat:
     """Turn one pydantic error into a French finding (path without line yet)."""
     loc = tuple(err.get("loc", ()))
     chemin = ".".join(str(p) for p in loc)

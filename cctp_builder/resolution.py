@@ -133,7 +133,8 @@ def resoudre(projet: Consultation) -> Resolution:
                                         + " La liste : cctp-builder etudes."))
             continue
         if choix.module in vues:
-            res.constats.append(Constat(chemin, f"le module « {choix.module} » est choisi deux fois."))
+            res.constats.append(Constat(chemin,
+                                        f"le module « {choix.module} » est choisi deux fois."))
             continue
         vues.add(choix.module)
         phases = [
@@ -165,7 +166,8 @@ def _affecter_tranches(tranches: list[Tranche], res: Resolution,
             cle, _, code = ref.partition("/")
             if cle not in modules:
                 res.constats.append(Constat(chemin, f"« {ref} » désigne un module qui n'est pas "
-                                            "retenu dans « etudes »." + suggestion(cle, sorted(modules))))
+                                            "retenu dans « etudes »."
+                                            + suggestion(cle, sorted(modules))))
                 continue
             cibles = modules[cle].phases if not code else [par_ref[ref]] if ref in par_ref else []
             if not cibles:

@@ -6,17 +6,16 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from . import legal
 from .errors import Constat
 from .francais import montant_fr
 from .models import Consultation
-from .models.base import cpv_chiffre_controle
+from .models.base import SEMAINES_PAR_MOIS, cpv_chiffre_controle
 from .models.libelles import REPERES
 from .resolution import Resolution, resoudre
 
 if TYPE_CHECKING:
     from .decision import Decision
-
-SEMAINES_PAR_MOIS = Decimal("4.345")
 
 Verification = Callable[[Consultation], list[Constat]]
 
@@ -28,7 +27,7 @@ def _criteres(p: Consultation) -> list[Constat]:
         if any(w is None for w in poids):
             out.append(Constat("criteres", "pondérez tous les critères, ou aucun."))
         else:
-            total = sum(poids, Decimal(0))
+            total = sum((w for w in poids if w is not None), Decimal(0))
             if total != 100:
                 out.append(Constat("criteres", f"la somme des pondérations des critères vaut "
                                    f"{total:g} au lieu de 100."))
@@ -36,13 +35,15 @@ def _criteres(p: Consultation) -> list[Constat]:
         if c.sous_criteres and c.poids is not None:
             somme = sum((s.poids for s in c.sous_criteres), Decimal(0))
             if somme != c.poids:
-                out.append(Constat(f"criteres.{i}.sous_criteres", f"les sous-critères de « {c.nom} »"
+                out.append(Constat(f"criteres.{i}.sous_criteres",
+                                   f"les sous-critères de « {c.nom} »"
                                    f" totalisent {somme:g} points alors que le critère en vaut "
                                    f"{c.poids:g}."))
         if c.type in ("environnemental", "autre") and not c.elements and not c.sous_criteres:
-            out.append(Constat(f"criteres.{i}.elements", f"le critère « {c.nom} » doit dire ce qui "
-                               "est apprécié et comment (éléments appréciés) : un critère seulement "
-                               "nommé expose la procédure à l'annulation."))
+            out.append(Constat(f"criteres.{i}.elements",
+                               f"le critère « {c.nom} » doit dire ce qui est apprécié et "
+                               "comment (éléments appréciés) : un critère seulement nommé "
+                               "expose la procédure à l'annulation."))
     if not any(c.type in ("prix", "cout") for c in p.criteres):
         out.append(Constat("criteres", "aucun critère de prix ou de coût : ajoutez un critère de "
                            "type « prix » ou « cout »."))
@@ -99,7 +100,8 @@ def _durees(p: Consultation, res: Resolution) -> list[Constat]:
     """Each tranche, affirmed as late as allowed, must end within the contract's duration."""
     out = []
     for t in res.tranches:
-        fin = Decimal(t.delai_affermissement_mois or 0) + Decimal(t.duree_semaines) / SEMAINES_PAR_MOIS
+        fin = (Decimal(t.delai_affermissement_mois or 0)
+               + Decimal(t.duree_semaines) / SEMAINES_PAR_MOIS)
         if fin > p.marche.duree_mois:
             out.append(Constat("marche.duree_mois", f"la tranche {t.code} peut s'achever après "
                                f"{fin:.1f} mois (affermissement puis {t.duree_semaines} semaines "
@@ -114,8 +116,9 @@ def _marche(p: Consultation) -> list[Constat]:
         out.append(Constat("marche.allotissement.lots", "le marché est déclaré alloti mais aucun "
                            "lot n'est décrit."))
     if not m.allotissement.alloti and not m.allotissement.justification:
-        out.append(Constat("marche.allotissement.justification", "un marché non alloti doit "
-                           "justifier ce choix (article L2113-11 du code de la commande publique)."))
+        out.append(Constat("marche.allotissement.justification",
+                           "un marché non alloti doit justifier ce choix (article L2113-11 du "
+                           "code de la commande publique)."))
     if m.prix.forme != "global_forfaitaire":
         out.append(Constat("marche.prix.forme", f"prix « {m.prix.forme} » : cctp_builder produit "
                            "une décomposition du prix global et forfaitaire (DPGF), pas encore de "
@@ -123,7 +126,8 @@ def _marche(p: Consultation) -> list[Constat]:
     if m.penalites.regime == "forfaitaire" and m.penalites.montant_journalier is None:
         out.append(Constat("marche.penalites.montant_journalier", "indiquez le montant journalier "
                            "des pénalités forfaitaires."))
-    if m.propriete_resultats.regime == "cession_exclusive" and not m.propriete_resultats.justification:
+    pr = m.propriete_resultats
+    if pr.regime == "cession_exclusive" and not pr.justification:
         out.append(Constat("marche.propriete_resultats.justification", "une cession exclusive des "
                            "résultats déroge au CCAG-PI : justifiez-la."))
     for chemin, code in [("marche.cpv.principal", m.cpv.principal)] + [
@@ -135,7 +139,8 @@ def _marche(p: Consultation) -> list[Constat]:
     for i, n in enumerate(p.operation.ecoquartier.engagements_prioritaires):
         if not 1 <= n <= 20:
             out.append(Constat(f"operation.ecoquartier.engagements_prioritaires.{i}",
-                               f"la charte ÉcoQuartier compte 20 engagements : « {n} » n'existe pas."))
+                               "la charte ÉcoQuartier compte 20 engagements : "
+                               f"« {n} » n'existe pas."))
     return out
 
 
@@ -172,8 +177,6 @@ def a_completer(p: Consultation) -> list[Constat]:
 
 
 def _legal(p: Consultation, res: Resolution) -> list[Constat]:
-    from . import legal  # the rules layer; imported lazily to keep the model layer pure
-
     decision = legal.decision_pour(p, resolution=res)
     return legal.check(p, decision) + forme_du_kit(p.kit, decision)
 

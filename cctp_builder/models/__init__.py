@@ -45,5 +45,6 @@ __all__ = [
     "DocumentPlanification", "Donnees", "EcoQuartier", "EtudeAnterieure", "EtudeChoisie",
     "Instance", "LigneLogement", "Livrables", "Lot", "Marche", "Notation", "Operation",
     "Penalites", "Phase", "Pilotage", "Prix", "Programme", "ProprieteResultats", "Pse",
-    "Representant", "Site", "SourceFinancement", "SousCritere", "Tranche", "TribunalCompetent", "VisiteSite",
+    "Representant", "Site", "SourceFinancement", "SousCritere", "Tranche", "TribunalCompetent",
+    "VisiteSite",
 ]

@@ -1,44 +1,12 @@
-"""The pieces of a tender kit: their numbers, titles and file names."""
+"""The pieces of a tender kit: the plan of each Word piece and the DPGF workbook.
+
+The table of pieces (numbers, titles, file names) is pure data in
+:mod:`cctp_builder.models.pieces`, re-exported here.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..models.pieces import FORMES_KIT, PAR_CODE, PIECES, PIECES_ALLEGEES, Piece
+from .plan import plan_piece
 
-
-@dataclass(frozen=True)
-class Piece:
-    """One piece of the dossier de consultation."""
-
-    code: str
-    numero: str
-    titre: str
-    sigle: str
-    extension: str = "docx"
-
-    @property
-    def fichier(self) -> str:
-        return f"{self.numero}-{self.sigle}.{self.extension}"
-
-
-PIECES: tuple[Piece, ...] = (
-    Piece("rc", "01", "Règlement de la consultation", "RC"),
-    Piece("ae", "02", "Acte d'engagement", "AE"),
-    Piece("ccap", "03", "Cahier des clauses administratives particulières", "CCAP"),
-    Piece("cctp", "04", "Cahier des clauses techniques particulières", "CCTP"),
-    Piece("dpgf", "05", "Décomposition du prix global et forfaitaire", "DPGF", "xlsx"),
-    Piece("cmt", "06", "Cadre de mémoire technique", "CMT"),
-    Piece("aapc", "07", "Avis d'appel public à la concurrence", "AAPC"),
-)
-
-PIECES_ALLEGEES: tuple[Piece, ...] = (
-    Piece("lettre", "01", "Lettre de consultation", "Lettre-de-consultation"),
-    Piece("cahier", "02", "Cahier des charges", "Cahier-des-charges"),
-    Piece("devis", "03", "Devis détaillé", "Devis", "xlsx"),
-)
-"""The light kit (below the dispense threshold, or forced for a small MAPA): a letter that
-serves as règlement, a cahier des charges with one section of administrative clauses, and a
-detailed quote that, countersigned, is the contract."""
-
-PAR_CODE: dict[str, Piece] = {p.code: p for p in PIECES + PIECES_ALLEGEES}
-
-FORMES_KIT: dict[str, tuple[Piece, ...]] = {"complet": PIECES, "allege": PIECES_ALLEGEES}
+__all__ = ["FORMES_KIT", "PAR_CODE", "PIECES", "PIECES_ALLEGEES", "Piece", "plan_piece"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from . import PIECES_ALLEGEES
+from ..models.pieces import PIECES_ALLEGEES
 
 CODES_ALLEGES: frozenset[str] = frozenset(p.code for p in PIECES_ALLEGEES)
 
