@@ -131,6 +131,19 @@ def test_civility_accepts_only_madame_or_monsieur(runner, tmp_path):
     assert "Madame" in res.output and "Monsieur" in res.output
 
 
+def _structure(pdf: bytes) -> set[str]:
+    """The structure types (/S /H1, /Table, /LI…) of a tagged PDF, streams decompressed."""
+    import zlib
+
+    texte = pdf
+    for m in re.finditer(rb"stream\r?\n(.*?)endstream", pdf, re.S):
+        try:
+            texte += zlib.decompress(m.group(1))
+        except zlib.error:
+            continue
+    return {t.decode() for t in re.findall(rb"/S\s*/(\w+)", texte)}
+
+
 def _pdfinfo(chemin) -> str:
     return subprocess.run(["pdfinfo", str(chemin)], capture_output=True, text=True,
                           check=True).stdout
@@ -142,12 +155,16 @@ def test_every_pdf_is_tagged_in_french_with_the_piece_title(runner, tmp_path, ex
     dossier = _construire(runner, tmp_path, exemple, "--pdf")
     pdfs = sorted(dossier.glob("*.pdf"))
     assert len(pdfs) == len(list(dossier.glob("*.docx")))
+    types: set[str] = set()
     for pdf in pdfs:
+        types |= _structure(pdf.read_bytes())
+        assert "H1" in _structure(pdf.read_bytes()), pdf.name  # real headings
         info = _pdfinfo(pdf)
         assert re.search(r"^Tagged:\s+yes$", info, re.M), pdf.name
         titre = re.search(r"^Title:\s+(.*)$", info, re.M)
         assert titre and load_project(exemple).marche.reference in titre.group(1), pdf.name
         assert b"/Lang(fr-FR)" in pdf.read_bytes(), pdf.name
+    assert {"Table", "TR", "TD", "L", "LI"} <= types  # real tables and lists
 
 
 def test_pdfa_on_request(runner, tmp_path):
