@@ -109,7 +109,8 @@ def validate(fichiers: tuple[Path, ...], en_json: bool) -> None:
     « à compléter » sont listés à part et ne font pas échouer la commande.
     """
     from .errors import ProjetInvalide
-    from .kit import reperes
+    from .kit import render_kit
+    from .lint_fr import verifier_kit
     from .loader import analyser_projet
 
     tous: list[Constat] = []
@@ -120,16 +121,22 @@ def validate(fichiers: tuple[Path, ...], en_json: bool) -> None:
         except ProjetInvalide as exc:
             projet, resultat = None, Resultat(exc.constats)
         dans_les_pieces: list[Constat] = []
+        fautes: list[Constat] = []
         if projet is not None and resultat.valide:
+            kit = render_kit(projet)
             # What « build --final » would refuse: every marker left in the rendered pieces.
             dans_les_pieces = [Constat("", f"{piece} : {m}", "a_completer", str(chemin))
-                               for piece, marques in reperes(projet).items() for m in marques]
-        tous.extend(resultat.constats + dans_les_pieces)
+                               for piece, marques in kit.a_completer().items()
+                               for m in dict.fromkeys(marques)]
+            # French faults that the data caused in the pieces (cctp_builder.lint_fr).
+            fautes = [Constat("", f"français : {d}", "avertissement", str(chemin))
+                      for d in verifier_kit(kit.fichiers)]
+        tous.extend(resultat.constats + fautes + dans_les_pieces)
         echec |= not resultat.valide
         if not en_json:
             click.echo(f"{chemin} : {'valide' if resultat.valide else 'INVALIDE'}")
             _afficher_constats("Erreurs", resultat.erreurs)
-            _afficher_constats("Avertissements", resultat.avertissements)
+            _afficher_constats("Avertissements", resultat.avertissements + fautes)
             _afficher_constats("À compléter dans le fichier", resultat.a_completer)
             if dans_les_pieces:
                 click.echo(f"  Repères « [À compléter » qui resteront dans les pièces "
@@ -240,27 +247,35 @@ def procedure(montant: Decimal, le: Any, mois: float | None, en_json: bool) -> N
 @click.option("-o", "--output", "sortie", type=click.Path(path_type=Path), default=Path("dce"),
               show_default=True, help="Dossier de sortie ; le kit va dans SORTIE/<référence>/.")
 @click.option("--only", "seules", default=None, metavar="PIÈCES",
-              help="Pièces à produire, séparées par des virgules (rc,ae,ccap,cctp,dpgf,cmt,aapc).")
+              help="Pièces à produire, séparées par des virgules (kit complet : rc,ae,ccap,"
+              "cctp,dpgf,cmt,aapc ; kit allégé : lettre,cahier,devis).")
 @click.option("--templates", "modeles", type=click.Path(path_type=Path, file_okay=False,
               exists=True), default=None, help="Dossier de modèles Word qui remplacent les modèles "
               "intégrés de même nom (voir « templates export »).")
 @click.option("--final", is_flag=True, help="Refuser d'écrire si des « [À compléter » subsistent.")
 @click.option("--force", is_flag=True, help="Remplacer un kit existant.")
 @click.option("--zip", "en_zip", is_flag=True, help="Écrire aussi SORTIE/<référence>.zip.")
-@click.option("--pdf", is_flag=True, help="Convertir aussi les pièces Word en PDF (LibreOffice).")
+@click.option("--pdf", is_flag=True, help="Convertir aussi les pièces Word en PDF balisés "
+              "(accessibles, langue et titre renseignés), avec LibreOffice.")
+@click.option("--pdfa", is_flag=True, help="PDF au format d'archivage PDF/A-2 (implique --pdf).")
+@click.option("--kit", "forme", type=click.Choice(["auto", "complet", "allege"]), default=None,
+              help="Forme du dossier : « auto » (allégé sous le seuil de dispense, complet "
+              "au-dessus), « complet » (sept pièces) ou « allege » (lettre de consultation, "
+              "cahier des charges, devis). Par défaut : le champ « kit » du projet, sinon auto.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               metavar="N",
               help="Nombre de processus pour construire plusieurs projets.")
 @_gere_erreurs
 def build(fichiers: tuple[Path, ...], sortie: Path, seules: str | None, modeles: Path | None,
-          final: bool, force: bool, en_zip: bool, pdf: bool, jobs: int) -> None:
+          final: bool, force: bool, en_zip: bool, pdf: bool, pdfa: bool, forme: str | None,
+          jobs: int) -> None:
     """Construit le dossier de consultation de chaque fichier projet."""
     from .batch import Options, construire_lot
 
     fichiers = _projets_seulement(fichiers)
     options = Options(sortie=sortie, pieces=tuple(s.strip() for s in seules.split(","))
                       if seules else None, templates=modeles, final=final, force=force,
-                      zip=en_zip, pdf=pdf)
+                      zip=en_zip, pdf=pdf or pdfa, pdfa=pdfa, kit=forme)
     bilan = construire_lot(list(fichiers), options, jobs=jobs, echo=click.echo,
                            terminal=sys.stderr.isatty())
     sys.exit(0 if bilan.reussis == len(fichiers) else 1)

@@ -23,7 +23,7 @@ from .models import (
     Pilotage,
     SousCritere,
 )
-from .models.pieces import PIECES, Piece
+from .models.pieces import FORMES_KIT, Piece
 from .resolution import resoudre
 from .rules import Regles, Tribunal
 
@@ -109,12 +109,24 @@ def _valeur_ou_rien(regles: Regles, ident: str, le: Any) -> Any:
         return None
 
 
-def build_context(projet: Consultation, piece: Piece | None = None) -> dict[str, Any]:
-    """Every variable a template may use (see docs/architecture.md)."""
+def forme_kit(demandee: str, procedure: str) -> str:
+    """« complet » or « allege »: « auto » gives the light kit under the dispense threshold."""
+    if demandee == "auto":
+        return "allege" if procedure == "dispense" else "complet"
+    if demandee not in FORMES_KIT:
+        raise ValueError(f"forme de kit inconnue : {demandee!r}")
+    return demandee
+
+
+def build_context(projet: Consultation, piece: Piece | None = None,
+                  kit: str | None = None) -> dict[str, Any]:
+    """Every variable a template may use (see docs/architecture.md). ``kit`` (« auto »,
+    « complet », « allege ») overrides the project's ``kit`` field."""
     regles = Regles.charger()
     le = projet.calendrier.date_envoi_publication
     res = resoudre(projet)
     decision = decision_pour(projet, regles, res)
+    forme = forme_kit(kit or projet.kit, decision.procedure)
     tranches = res.tranches
     return {
         "acheteur": projet.acheteur,
@@ -145,7 +157,8 @@ def build_context(projet: Consultation, piece: Piece | None = None) -> dict[str,
         "engagements_ecoquartier": ENGAGEMENTS_ECOQUARTIER,
         "derogations": derogations(projet, regles),
         "chapitres_memoire": chapitres_memoire(projet),
-        "pieces": PIECES,
+        "pieces": FORMES_KIT[forme],
+        "forme_kit": forme,
         "doc": piece,
         "version_regles": regles.version,
     }
@@ -157,7 +170,7 @@ NOMS_CONTEXTE: frozenset[str] = frozenset({
     "cles_etudes", "tranches", "tranche_ferme", "tranches_optionnelles", "montant_total_ht",
     "duree_totale_semaines", "procedure", "regle", "regle_si", "ref", "tribunal",
     "engagements_ecoquartier",
-    "derogations", "chapitres_memoire", "pieces", "doc", "version_regles", "etude",
+    "derogations", "chapitres_memoire", "pieces", "forme_kit", "doc", "version_regles", "etude",
     "analyse", "lettre",  # award documents (cctp_builder.analyse)
 })
 """Top-level names known to templates (used by ``templates check``)."""

@@ -20,7 +20,8 @@ from ._version import __version__
 from .context import build_context
 from .errors import CctpError, SortieExistante
 from .models import Consultation
-from .pieces import PAR_CODE, PIECES, Piece, plan_piece
+from .pieces import FORMES_KIT, PAR_CODE, Piece, plan_piece
+from .pieces.allege import CODES_ALLEGES
 from .render import TemplateSet, render_docx
 from .rules import Regles
 
@@ -50,11 +51,15 @@ def render_piece(projet: Consultation, code: str, *, templates: Path | None = No
     piece = PAR_CODE.get(code.lower())
     if piece is None:
         raise CctpError(f"pièce inconnue « {code} » ; pièces : {', '.join(PAR_CODE)}.")
-    contexte = build_context(projet, piece)
+    contexte = build_context(projet, piece, "allege" if piece.code in CODES_ALLEGES else "complet")
     return _rendre(projet, piece, contexte, TemplateSet.get(templates))
 
 
 def _rendre(projet: Consultation, piece: Piece, contexte: dict[str, Any], ts: TemplateSet) -> bytes:
+    if piece.code == "devis":
+        from .pieces.devis import build_devis
+
+        return build_devis(contexte)
     if piece.extension == "xlsx":
         from .pieces.dpgf import build_dpgf
 
@@ -94,22 +99,37 @@ class Kit:
 
 
 def render_kit(projet: Consultation, *, pieces: Iterable[str] | None = None,
-               templates: Path | None = None, progression: Progression | None = None) -> Kit:
-    """Render the chosen pieces (all by default) in memory."""
-    codes = [c.lower() for c in pieces] if pieces else [p.code for p in PIECES]
-    inconnues = [c for c in codes if c not in PAR_CODE]
+               templates: Path | None = None, progression: Progression | None = None,
+               kit: str | None = None) -> Kit:
+    """Render the chosen pieces (all those of the kit's form by default) in memory.
+
+    ``kit`` (« auto », « complet », « allege ») overrides the project's ``kit`` field; in
+    « auto », pieces named explicitly choose their own form (``--only rc`` gives the full
+    kit's RC whatever the amount)."""
+    demandee = kit or projet.kit
+    if pieces and demandee == "auto":
+        voulues = {c.lower() for c in pieces}
+        demandee = next((nom for nom, ps in FORMES_KIT.items()
+                         if voulues <= {p.code for p in ps}), demandee)
+    contexte = build_context(projet, kit=demandee)
+    forme: tuple[Piece, ...] = FORMES_KIT[contexte["forme_kit"]]
+    codes = [c.lower() for c in pieces] if pieces else [p.code for p in forme]
+    inconnues = [c for c in codes if c not in {p.code for p in forme}]
     if inconnues:
-        raise CctpError(f"pièce(s) inconnue(s) : {', '.join(inconnues)} ; pièces possibles : "
-                        f"{', '.join(PAR_CODE)}.")
+        raise CctpError(f"pièce(s) inconnue(s) dans le kit {_NOM_FORME[contexte['forme_kit']]} : "
+                        f"{', '.join(inconnues)} ; pièces possibles : "
+                        f"{', '.join(p.code for p in forme)}.")
     ts = TemplateSet.get(templates)
-    contexte = build_context(projet)
-    kit = Kit(projet.marche.reference)
-    for piece in PIECES:
+    rendu = Kit(projet.marche.reference)
+    for piece in forme:
         if piece.code in codes:
             if progression:
                 progression(piece.fichier)
-            kit.fichiers[piece.fichier] = _rendre(projet, piece, contexte, ts)
-    return kit
+            rendu.fichiers[piece.fichier] = _rendre(projet, piece, contexte, ts)
+    return rendu
+
+
+_NOM_FORME = {"complet": "complet", "allege": "allégé"}
 
 
 def _sha256(data: bytes) -> str:
@@ -173,13 +193,15 @@ def _remplacer_dossier(tmp: Path, cible: Path, force: bool) -> None:
 def build_kit(projet: Consultation, out_dir: str | Path, *, pieces: Iterable[str] | None = None,
               templates: Path | None = None, final: bool = False, force: bool = False,
               zip: bool = False, pdf: bool = False, source: bytes | None = None,
-              progression: Progression | None = None) -> list[Path]:
+              progression: Progression | None = None, kit_forme: str | None = None,
+              pdfa: bool = False) -> list[Path]:
     """Render and write a kit to ``out_dir/<référence>/``; return the written paths.
 
     All or nothing: pieces are rendered in memory, written in a temporary folder beside the
     target and moved into place; any failure leaves neither a half folder nor a half zip.
     """
-    kit = render_kit(projet, pieces=pieces, templates=templates, progression=progression)
+    kit = render_kit(projet, pieces=pieces, templates=templates, progression=progression,
+                     kit=kit_forme)
     if final and (restants := kit.a_completer()):
         lignes = [f"  {nom} : {m}" for nom, ms in restants.items() for m in sorted(set(ms))]
         raise CctpError("--final : des repères « [À compléter » subsistent ; rien n'a été "
@@ -203,7 +225,7 @@ def build_kit(projet: Consultation, out_dir: str | Path, *, pieces: Iterable[str
             if progression:
                 progression("PDF (LibreOffice)")
             docx = sorted(p for p in tmp.iterdir() if p.suffix == ".docx")
-            for chemin in convertir_en_pdf(docx, tmp):
+            for chemin in convertir_en_pdf(docx, tmp, pdfa=pdfa):
                 kit.fichiers[chemin.name] = chemin.read_bytes()
         tmp_zip = None
         if zip:
