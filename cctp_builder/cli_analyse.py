@@ -7,7 +7,6 @@ exit status 1, no traceback)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import click
@@ -34,15 +33,18 @@ def analyse_group() -> None:
 def analyse_init(projet: Path, offres: Path, force: bool) -> None:
     """Écrit un fichier des offres de départ, commenté, pour les critères du projet."""
     from .analyse import offres_de_depart
+    from .ecriture import ecrire_atomiquement
+    from .errors import sortie_impossible
     from .loader import load_project
 
     modele = load_project(projet)
     if offres.exists() and not force:
         raise CctpError(f"{offres} existe déjà : ajoutez --force pour le remplacer.")
     texte = offres_de_depart(modele, fichier=offres.name, fichier_projet=projet.name)
-    tmp = offres.with_name(f".{offres.name}.tmp")
-    tmp.write_text(texte, encoding="utf-8")
-    os.replace(tmp, offres)
+    try:
+        ecrire_atomiquement(offres, texte.encode("utf-8"))
+    except OSError as exc:
+        raise sortie_impossible(offres, exc) from exc
     click.echo(f"{offres} écrit. Saisissez les offres reçues, puis : cctp-builder analyse "
                f"build {projet} {offres} -o dce")
 
@@ -90,8 +92,8 @@ def analyse_build(projet: Path, offres: Path, sortie: Path, grille: Path | None,
     if grille is not None:
         lues = lire_grille(grille, modele, lues)
     analyse = analyser_offres(modele, lues)
-    ecrits = construire_analyse(analyse, sortie, force=force, source_projet=projet.read_bytes(),
-                                source_offres=offres.read_bytes())
+    # The project's bytes are the ones its analysis read and validated (read once).
+    ecrits = construire_analyse(analyse, sortie, force=force, source_offres=offres.read_bytes())
     click.echo("Classement :")
     for r in analyse.classement:
         click.echo(f"  {r.rang}. {r.nom} — {montant_fr(r.total, 'points')} (prix "
@@ -114,14 +116,17 @@ def analyse_grille(projet: Path, offres: Path, sortie: Path, force: bool) -> Non
     en commission puis à relire avec « analyse build … --grille »."""
     from .analyse import analyser_offres
     from .analyse.grille import build_grille
+    from .ecriture import ecrire_atomiquement
+    from .errors import sortie_impossible
     from .loader import load_project
 
     if sortie.exists() and not force:
         raise CctpError(f"{sortie} existe déjà : ajoutez --force pour le remplacer.")
     data = build_grille(analyser_offres(load_project(projet), offres))
-    tmp = sortie.with_name(f".{sortie.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, sortie)
+    try:
+        ecrire_atomiquement(sortie, data)
+    except OSError as exc:
+        raise sortie_impossible(sortie, exc) from exc
     click.echo(f"{sortie} écrit. Saisissez prix et appréciations (cellules jaunes), puis : "
                f"cctp-builder analyse build {projet} {offres} --grille {sortie}")
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..analysis import analyse_de
 from ..context import build_context
 from ..ecriture import ecrire_atomiquement
 from ..errors import CctpError, SortieExistante
@@ -149,6 +150,8 @@ def construire_analyse(analyse: Analyse, out_dir: str | Path, *, force: bool = F
                        source_offres: bytes | None = None) -> list[Path]:
     """Render every award document and write them to ``out_dir/<référence>/analyse/``."""
     fichiers = rendre_analyse(analyse)
+    if source_projet is None and (lu := analyse_de(analyse.projet).source) is not None:
+        source_projet = lu.octets  # the bytes the project's analysis read and validated
     fichiers["manifest.json"] = _manifeste(analyse, fichiers, source_projet, source_offres)
     cible = Path(out_dir) / analyse.projet.marche.reference / DOSSIER
     return _ecrire(cible, fichiers, force)
