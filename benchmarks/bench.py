@@ -142,7 +142,8 @@ def _cli() -> list[str]:
 
 def _lot(dossier: Path, n: int) -> list[Path]:
     """n project files: the three examples with distinct references."""
-    exemples = sorted((RACINE / "examples").glob("*.yaml"))
+    exemples = sorted(p for p in (RACINE / "examples").glob("*.yaml")
+                      if not p.name.endswith(".offres.yaml"))
     fichiers = []
     for i in range(n):
         source = exemples[i % len(exemples)].read_text("utf-8")

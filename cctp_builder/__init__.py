@@ -13,6 +13,15 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from .analyse import (
+        Analyse,
+        AnalyseImpossible,
+        Offres,
+        OffresInvalides,
+        analyser_offres,
+        charger_offres,
+        construire_analyse,
+    )
     from .analysis import AnalyseProjet
     from .errors import (
         CctpError,
@@ -30,6 +39,13 @@ if TYPE_CHECKING:
 
 _OU: dict[str, str] = {
     "AnalyseProjet": "analysis",
+    "Analyse": "analyse",
+    "AnalyseImpossible": "analyse",
+    "Offres": "analyse",
+    "OffresInvalides": "analyse",
+    "analyser_offres": "analyse",
+    "charger_offres": "analyse",
+    "construire_analyse": "analyse",
     "CctpError": "errors",
     "Constat": "errors",
     "ConversionPdfImpossible": "errors",
@@ -49,19 +65,26 @@ _OU: dict[str, str] = {
 
 __all__ = [
     "AnalyseProjet",
+    "Analyse",
+    "AnalyseImpossible",
     "CctpError",
     "Consultation",
     "Constat",
     "ConversionPdfImpossible",
     "ModeleInvalide",
+    "Offres",
+    "OffresInvalides",
     "ProjetInvalide",
     "RegleIntrouvable",
     "Resultat",
     "SortieExistante",
     "__version__",
     "analyser_fichier",
+    "analyser_offres",
     "analyser_projet",
     "build_kit",
+    "charger_offres",
+    "construire_analyse",
     "load_project",
     "render_kit",
     "render_piece",

@@ -15,10 +15,12 @@ does not see. ``cctp_builder.pdf`` runs it as::
      "pidfile": "/tmp/.../soffice.pgid",       # we write soffice's process group here
      "log": "/tmp/.../soffice.log",            # soffice's own stdout/stderr
      "connect_timeout": 60,
+     "pdfa": false,                            # PDF/A-2b instead of plain PDF 1.7
      "documents": [["/abs/in.docx", "/abs/out.pdf"], ...]}
 
 It starts one soffice, loads every document hidden, updates every index (tables of
-contents) and the fields, stores each with the ``writer_pdf_Export`` filter, closes it,
+contents) and the fields, stores each with the ``writer_pdf_Export`` filter as a tagged
+PDF (structure tree: headings, lists, tables; language and title from the document), closes it,
 terminates soffice and exits 0. On failure it writes a French message on stderr, one line
 per problem, and exits 1 (2 for a bad job file). soffice runs in its own process group,
 which is always killed on the way out if it has not ended by itself.
@@ -63,6 +65,24 @@ def _prop(name, value):
 OPTIONS_SOFFICE = ("--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
                    "--nolockcheck")
 """Options of every headless LibreOffice run (also used by cctp_builder.pdf)."""
+
+
+def filtre_pdf(pdfa: bool = False) -> dict[str, bool | int]:
+    """Options of LibreOffice's PDF export: always tagged (accessibility, RGAA), the title
+    shown from the document properties; PDF/A-2b on request (archiving)."""
+    options: dict[str, bool | int] = {"UseTaggedPDF": True, "DisplayPDFDocumentTitle": True,
+               "ExportBookmarks": True, "ExportNotes": False}
+    if pdfa:
+        options["SelectPdfVersion"] = 2  # PDF/A-2b
+    return options
+
+
+def filtre_ligne_de_commande(pdfa: bool = False) -> str:
+    """The same options for ``soffice --convert-to`` (JSON filter options, LibreOffice ≥ 7.4)."""
+    types = {bool: "boolean", int: "long"}
+    options = {k: {"type": types[type(v)], "value": str(v).lower() if isinstance(v, bool)
+                   else str(v)} for k, v in filtre_pdf(pdfa).items()}
+    return "pdf:writer_pdf_Export:" + json.dumps(options, separators=(",", ":"))
 
 
 def _start_soffice(job) -> subprocess.Popen:
@@ -155,7 +175,7 @@ def _close(doc) -> None:
             pass
 
 
-def _convert_one(desktop, src: str, dst: str) -> None:
+def _convert_one(desktop, src: str, dst: str, pdfa: bool = False) -> None:
     import uno  # type: ignore[import-not-found]
 
     load_props = (
@@ -168,8 +188,14 @@ def _convert_one(desktop, src: str, dst: str) -> None:
         raise RuntimeError("LibreOffice n'a pas pu ouvrir le document (illisible ou corrompu ?).")
     try:
         _refresh(doc)
-        store_props = (_prop("FilterName", "writer_pdf_Export"), _prop("Overwrite", True))
-        doc.storeToURL(uno.systemPathToFileUrl(dst), store_props)
+        # A sequence inside a property must be typed explicitly (uno.Any), and the call made
+        # through uno.invoke, or pyuno passes it as an untyped tuple that the filter ignores.
+        sequence = "[]com.sun.star.beans.PropertyValue"
+        filter_data = uno.Any(sequence, tuple(_prop(k, v) for k, v in filtre_pdf(pdfa).items()))
+        store_props = (_prop("FilterName", "writer_pdf_Export"), _prop("Overwrite", True),
+                       _prop("FilterData", filter_data))
+        uno.invoke(doc, "storeToURL",
+                   (uno.systemPathToFileUrl(dst), uno.Any(sequence, store_props)))
     finally:
         _close(doc)
 
@@ -269,7 +295,7 @@ def main(argv: list[str]) -> int:
         desktop = _connect(job, proc)
         for src, dst in documents:
             try:
-                _convert_one(desktop, src, dst)
+                _convert_one(desktop, src, dst, bool(job.get("pdfa", False)))
             except Exception as exc:  # noqa: BLE001 - report per document, go on
                 detail = getattr(exc, "Message", "") or str(exc) or type(exc).__name__
                 failures.append(f"{Path(src).name} : {detail.strip()}")

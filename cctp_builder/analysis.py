@@ -21,7 +21,7 @@ from .legal import check, decision_pour
 from .models import Consultation
 from .resolution import Resolution, resoudre
 from .rules import Regles
-from .validation import a_completer, verifier
+from .validation import a_completer, forme_du_kit, verifier
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,7 @@ def constats_du_projet(projet: Consultation, res: Resolution,
         try:
             decision = decision_pour(projet, regles, res)
             constats.extend(check(projet, decision, regles))
+            constats.extend(forme_du_kit(projet.kit, decision))
         except RegleIntrouvable as exc:
             decision = None
             constats.append(Constat(

@@ -25,6 +25,8 @@ class Options:
     force: bool = False
     zip: bool = False
     pdf: bool = False
+    pdfa: bool = False
+    kit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,8 @@ def construire_un(fichier: str, options: Options) -> Issue:
         projet = load_project(fichier)  # read once: the manifest hashes the validated bytes
         chemins = build_kit(projet, options.sortie, pieces=options.pieces,
                             templates=options.templates, final=options.final, force=options.force,
-                            zip=options.zip, pdf=options.pdf)
+                            zip=options.zip, pdf=options.pdf,
+                            kit_forme=options.kit, pdfa=options.pdfa)
     except CctpError as exc:
         return Issue(fichier, False, str(exc))
     except Exception as exc:  # noqa: BLE001 - one bad file never stops the others

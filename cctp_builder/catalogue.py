@@ -22,6 +22,11 @@ class ModuleEtude(Modele):
     engagements: list[int] = Field(description="Engagements ÉcoQuartier servis (1 à 20)")
     competences: list[TexteCourt] = Field(description="Compétences requises")
     phases: list[Phase] = Field(min_length=1, description="Phases par défaut")
+    conflit_interets: bool = Field(
+        default=False,
+        description="L'étude aide la commune à choisir un contractant ultérieur (maître d'œuvre, "
+        "aménageur) : le CCAP et le RC portent la clause d'incompatibilité",
+    )
 
 
 class Catalogue(Modele):

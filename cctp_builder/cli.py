@@ -76,6 +76,24 @@ def main() -> None:
 # --------------------------------------------------------------------------- validate
 
 
+OFFRES = ".offres.yaml"
+
+
+def _projets_seulement(fichiers: tuple[Path, ...], bavard: bool = True) -> tuple[Path, ...]:
+    """Leave out the offers files (« *.offres.yaml », read by « analyse ») that a glob such
+    as examples/*.yaml brings along; refuse when nothing else is left."""
+    projets = tuple(f for f in fichiers if not f.name.endswith(OFFRES))
+    if bavard:
+        for f in fichiers:
+            if f.name.endswith(OFFRES):
+                click.echo(f"{f} : fichier des offres, ignoré (voir « cctp-builder analyse "
+                           "build »).", err=True)
+    if not projets:
+        raise CctpError("aucun fichier projet : les fichiers « *.offres.yaml » se lisent avec "
+                        "« cctp-builder analyse build PROJET OFFRES ».")
+    return projets
+
+
 def _afficher_constats(titre: str, constats: list[Constat]) -> None:
     if constats:
         click.echo(f"  {titre} ({len(constats)}) :")
@@ -95,12 +113,13 @@ def validate(fichiers: tuple[Path, ...], en_json: bool) -> None:
     « à compléter » sont listés à part et ne font pas échouer la commande.
     """
     from .errors import ProjetInvalide
-    from .kit import reperes
+    from .kit import render_kit
+    from .lint_fr import verifier_kit
     from .loader import analyser_projet
 
     tous: list[Constat] = []
     echec = False
-    for chemin in fichiers:
+    for chemin in _projets_seulement(fichiers, bavard=not en_json):
         try:
             projet, resultat = analyser_projet(chemin)
         except ProjetInvalide as exc:
@@ -109,21 +128,26 @@ def validate(fichiers: tuple[Path, ...], en_json: bool) -> None:
         except CctpError as exc:  # one file's failure never hides the others
             projet, resultat = None, Resultat([Constat("", str(exc), "erreur", str(chemin))])
         dans_les_pieces: list[Constat] = []
+        fautes: list[Constat] = []
         if projet is not None and resultat.valide:
-            # What « build --final » would refuse: every marker left in the rendered pieces.
+            # What « build --final » would refuse: every marker left in the rendered pieces,
+            # and the French faults that the data caused in them (cctp_builder.lint_fr).
             try:
+                kit = render_kit(projet)
                 dans_les_pieces = [Constat("", f"{piece} : {m}", "a_completer", str(chemin))
-                                   for piece, marques in reperes(projet).items()
-                                   for m in marques]
+                                   for piece, marques in kit.a_completer().items()
+                                   for m in dict.fromkeys(marques)]
+                fautes = [Constat("", f"français : {d}", "avertissement", str(chemin))
+                          for d in verifier_kit(kit.fichiers)]
             except CctpError as exc:
                 resultat = Resultat([*resultat.constats,
                                      Constat("", str(exc), "erreur", str(chemin))])
-        tous.extend(resultat.constats + dans_les_pieces)
+        tous.extend(resultat.constats + fautes + dans_les_pieces)
         echec |= not resultat.valide
         if not en_json:
             click.echo(f"{chemin} : {'valide' if resultat.valide else 'INVALIDE'}")
             _afficher_constats("Erreurs", resultat.erreurs)
-            _afficher_constats("Avertissements", resultat.avertissements)
+            _afficher_constats("Avertissements", resultat.avertissements + fautes)
             _afficher_constats("À compléter dans le fichier", resultat.a_completer)
             if dans_les_pieces:
                 click.echo(f"  Repères « [À compléter » qui resteront dans les pièces "
@@ -258,26 +282,35 @@ def procedure(montant: Decimal, le: Any, mois: float | None, en_json: bool) -> N
 @click.option("-o", "--output", "sortie", type=click.Path(path_type=Path), default=Path("dce"),
               show_default=True, help="Dossier de sortie ; le kit va dans SORTIE/<référence>/.")
 @click.option("--only", "seules", default=None, metavar="PIÈCES",
-              help="Pièces à produire, séparées par des virgules (rc,ae,ccap,cctp,dpgf,cmt,aapc).")
+              help="Pièces à produire, séparées par des virgules (kit complet : rc,ae,ccap,"
+              "cctp,dpgf,cmt,aapc ; kit allégé : lettre,cahier,devis).")
 @click.option("--templates", "modeles", type=click.Path(path_type=Path, file_okay=False,
               exists=True), default=None, help="Dossier de modèles Word qui remplacent les modèles "
               "intégrés de même nom (voir « templates export »).")
 @click.option("--final", is_flag=True, help="Refuser d'écrire si des « [À compléter » subsistent.")
 @click.option("--force", is_flag=True, help="Remplacer un kit existant.")
 @click.option("--zip", "en_zip", is_flag=True, help="Écrire aussi SORTIE/<référence>.zip.")
-@click.option("--pdf", is_flag=True, help="Convertir aussi les pièces Word en PDF (LibreOffice).")
+@click.option("--pdf", is_flag=True, help="Convertir aussi les pièces Word en PDF balisés "
+              "(accessibles, langue et titre renseignés), avec LibreOffice.")
+@click.option("--pdfa", is_flag=True, help="PDF au format d'archivage PDF/A-2 (implique --pdf).")
+@click.option("--kit", "forme", type=click.Choice(["auto", "complet", "allege"]), default=None,
+              help="Forme du dossier : « auto » (allégé sous le seuil de dispense, complet "
+              "au-dessus), « complet » (sept pièces) ou « allege » (lettre de consultation, "
+              "cahier des charges, devis). Par défaut : le champ « kit » du projet, sinon auto.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               metavar="N",
               help="Nombre de processus pour construire plusieurs projets.")
 @_gere_erreurs
 def build(fichiers: tuple[Path, ...], sortie: Path, seules: str | None, modeles: Path | None,
-          final: bool, force: bool, en_zip: bool, pdf: bool, jobs: int) -> None:
+          final: bool, force: bool, en_zip: bool, pdf: bool, pdfa: bool, forme: str | None,
+          jobs: int) -> None:
     """Construit le dossier de consultation de chaque fichier projet."""
     from .batch import Options, construire_lot
 
+    fichiers = _projets_seulement(fichiers)
     options = Options(sortie=sortie, pieces=tuple(s.strip() for s in seules.split(","))
                       if seules else None, templates=modeles, final=final, force=force,
-                      zip=en_zip, pdf=pdf)
+                      zip=en_zip, pdf=pdf or pdfa, pdfa=pdfa, kit=forme)
     seul = len(fichiers) == 1
     if not sys.stderr.isatty():
         bilan = construire_lot(list(fichiers), options, jobs=jobs)
@@ -405,6 +438,15 @@ def templates_dump(nom: str, modeles: Path | None) -> None:
     from .templates_tool import texte_modele
 
     click.echo(texte_modele(nom, modeles))
+
+
+# --------------------------------------------------------------------------- analyse
+
+from .cli_analyse import analyse_group  # noqa: E402
+
+for _commande in analyse_group.commands.values():  # same error mapping as the commands above
+    _commande.callback = _gere_erreurs(_commande.callback)  # type: ignore[type-var]
+main.add_command(analyse_group)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -24,7 +24,7 @@ from .models import (
     Pilotage,
     SousCritere,
 )
-from .models.pieces import PIECES, Piece
+from .models.pieces import FORMES_KIT, Piece
 from .resolution import resoudre
 from .rules import Regles, Tribunal
 
@@ -97,8 +97,9 @@ def _tribunal(projet: Consultation, regles: Regles, le: Any) -> Tribunal | None:
     return Tribunal(departement=projet.acheteur.departement, nom=propre.nom,
                     adresse=propre.adresse, code_postal=propre.code_postal, ville=propre.ville,
                     appel=propre.appel or (connu.appel if connu else None),
-                    reference=connu.reference if connu else regles.reference(
-                        "tribunaux_administratifs", le))
+                    reference=connu.reference if connu else
+                    "article R221-3 du code de justice administrative",
+                    greffe_courriel=propre.greffe_courriel, site=propre.site)
 
 
 def _valeur_ou_rien(regles: Regles, ident: str, le: Any) -> Any:
@@ -109,10 +110,20 @@ def _valeur_ou_rien(regles: Regles, ident: str, le: Any) -> Any:
         return None
 
 
-def build_context(source: Consultation | AnalyseProjet,
-                  piece: Piece | None = None) -> dict[str, Any]:
+def forme_kit(demandee: str, procedure: str) -> str:
+    """« complet » or « allege »: « auto » gives the light kit under the dispense threshold."""
+    if demandee == "auto":
+        return "allege" if procedure == "dispense" else "complet"
+    if demandee not in FORMES_KIT:
+        raise ValueError(f"forme de kit inconnue : {demandee!r}")
+    return demandee
+
+
+def build_context(source: Consultation | AnalyseProjet, piece: Piece | None = None,
+                  kit: str | None = None) -> dict[str, Any]:
     """Every variable a template may use (see docs/architecture.md), read from the project's
-    analysis (resolution and decision computed once, see :mod:`cctp_builder.analysis`)."""
+    analysis (resolution and decision computed once, see :mod:`cctp_builder.analysis`).
+    ``kit`` (« auto », « complet », « allege ») overrides the project's ``kit`` field."""
     analyse = analyse_de(source)
     projet = analyse.projet
     if projet is None:
@@ -124,6 +135,7 @@ def build_context(source: Consultation | AnalyseProjet,
     # A project with findings has no decision in its analysis; the context still needs one
     # (``decision_pour`` raises a French error when it cannot be made).
     decision = analyse.decision or decision_pour(projet, regles, res)
+    forme = forme_kit(kit or projet.kit, decision.procedure)
     tranches = res.tranches
     return {
         "acheteur": projet.acheteur,
@@ -154,7 +166,8 @@ def build_context(source: Consultation | AnalyseProjet,
         "engagements_ecoquartier": ENGAGEMENTS_ECOQUARTIER,
         "derogations": derogations(projet, regles),
         "chapitres_memoire": chapitres_memoire(projet),
-        "pieces": PIECES,
+        "pieces": FORMES_KIT[forme],
+        "forme_kit": forme,
         "doc": piece,
         "version_regles": regles.version,
     }
@@ -166,7 +179,8 @@ NOMS_CONTEXTE: frozenset[str] = frozenset({
     "cles_etudes", "tranches", "tranche_ferme", "tranches_optionnelles", "montant_total_ht",
     "duree_totale_semaines", "procedure", "regle", "regle_si", "ref", "tribunal",
     "engagements_ecoquartier",
-    "derogations", "chapitres_memoire", "pieces", "doc", "version_regles", "etude",
+    "derogations", "chapitres_memoire", "pieces", "forme_kit", "doc", "version_regles", "etude",
+    "analyse", "lettre",  # award documents (cctp_builder.analyse)
 })
 """Top-level names known to templates (used by ``templates check``)."""
 

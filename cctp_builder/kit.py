@@ -27,7 +27,8 @@ from .ecriture import creer_exclusivement, preparer_a_cote
 from .errors import CctpError, SortieExistante, SortieImpossible, sortie_impossible
 from .loader import revalider
 from .models import Consultation
-from .pieces import PAR_CODE, PIECES, Piece, plan_piece
+from .pieces import FORMES_KIT, PAR_CODE, Piece, plan_piece
+from .pieces.allege import CODES_ALLEGES
 from .render import TemplateSet, render_body_text, render_docx
 from .render.engine import fichiers_surcharge
 from .render.isolation import executer_isole
@@ -66,8 +67,9 @@ def render_piece(projet: Consultation | AnalyseProjet, code: str, *,
     piece = PAR_CODE.get(code.lower())
     if piece is None:
         raise CctpError(f"pièce inconnue « {code} » ; pièces : {', '.join(PAR_CODE)}.")
-    return render_kit(projet, pieces=[piece.code], templates=templates,
-                      limites=limites).fichiers[piece.fichier]
+    forme = "allege" if piece.code in CODES_ALLEGES else "complet"
+    return render_kit(projet, pieces=[piece.code], templates=templates, limites=limites,
+                      kit=forme).fichiers[piece.fichier]
 
 
 def _telle_que_rendue(piece: Piece, contexte: dict[str, Any]) -> Piece:
@@ -80,6 +82,10 @@ def _telle_que_rendue(piece: Piece, contexte: dict[str, Any]) -> Piece:
 def _rendre(projet: Consultation, piece: Piece, contexte: dict[str, Any], ts: TemplateSet,
             vues: dict[str, Any] | None = None) -> bytes:
     """One piece; ``vues`` is ``contexte`` already turned into plain data (once per kit)."""
+    if piece.code == "devis":
+        from .pieces.devis import build_devis
+
+        return build_devis(contexte)
     if piece.extension == "xlsx":
         from .pieces.dpgf import build_dpgf
 
@@ -106,14 +112,13 @@ def reperes(projet: Consultation | AnalyseProjet, *,
     the text is the one ``render_kit`` writes, a test checks it. Templates from a folder
     render as for a build (in a limited child process)."""
     if templates is not None:
-        word = [p.code for p in PIECES if p.extension == "docx"]
-        kit = render_kit(projet, pieces=word, templates=templates)
+        kit = render_kit(projet, templates=templates)
         return {nom: list(dict.fromkeys(m)) for nom, m in kit.a_completer().items()}
     analyse = revalider(projet)
     contexte = build_context(analyse)
     ts = TemplateSet.get(templates)
     out: dict[str, list[str]] = {}
-    for piece in PIECES:
+    for piece in FORMES_KIT[contexte["forme_kit"]]:
         if piece.extension != "docx":
             continue
         piece = _telle_que_rendue(piece, contexte)
@@ -138,34 +143,48 @@ class Kit:
 
 def render_kit(projet: Consultation | AnalyseProjet, *, pieces: Iterable[str] | None = None,
                templates: Path | None = None, progression: Progression | None = None,
-               limites: Limites | None = None) -> Kit:
-    """Render the chosen pieces (all by default) in memory, from the project's analysis.
+               limites: Limites | None = None, kit: str | None = None) -> Kit:
+    """Render the chosen pieces (all those of the kit's form by default) in memory, from the
+    project's analysis.
 
     ``projet`` is validated again (``revalider``): a model changed after validation, or a
     dict, never produces a kit; an unchanged one keeps its analysis. Templates from an
     override folder render in a child process under ``limites`` (see SECURITY.md); the
-    built-in templates render here."""
-    return _render_valide(revalider(projet), pieces, templates, progression, limites)
+    built-in templates render here. ``kit`` (« auto », « complet », « allege ») overrides
+    the project's ``kit`` field; in « auto », pieces named explicitly choose their own form
+    (``--only rc`` gives the full kit's RC whatever the amount)."""
+    return _render_valide(revalider(projet), pieces, templates, progression, limites, kit)
 
 
 def _render_valide(analyse: AnalyseProjet, pieces: Iterable[str] | None,
                    templates: Path | None, progression: Progression | None,
-                   limites: Limites | None) -> Kit:
-    codes = [c.lower() for c in pieces] if pieces else [p.code for p in PIECES]
-    inconnues = [c for c in codes if c not in PAR_CODE]
+                   limites: Limites | None, kit: str | None = None) -> Kit:
+    demandee = kit or _modele(analyse).kit
+    if pieces and demandee == "auto":
+        voulues = {c.lower() for c in pieces}
+        demandee = next((nom for nom, ps in FORMES_KIT.items()
+                         if voulues <= {p.code for p in ps}), demandee)
+    contexte = build_context(analyse, kit=demandee)
+    forme: tuple[Piece, ...] = FORMES_KIT[contexte["forme_kit"]]
+    codes = [c.lower() for c in pieces] if pieces else [p.code for p in forme]
+    inconnues = [c for c in codes if c not in {p.code for p in forme}]
     if inconnues:
-        raise CctpError(f"pièce(s) inconnue(s) : {', '.join(inconnues)} ; pièces possibles : "
-                        f"{', '.join(PAR_CODE)}.")
+        raise CctpError(f"pièce(s) inconnue(s) dans le kit {_NOM_FORME[contexte['forme_kit']]} : "
+                        f"{', '.join(inconnues)} ; pièces possibles : "
+                        f"{', '.join(p.code for p in forme)}.")
     if templates is None:
-        return _render_kit(analyse, codes, None, progression)
+        return _render_kit(analyse, contexte, forme, codes, None, progression)
     TemplateSet.get(templates, lim=limites)  # folder checks, before any child
 
     def travail(etape: Callable[[str], None]) -> dict[str, bytes]:
-        return _render_kit(analyse, codes, templates, etape).fichiers
+        return _render_kit(analyse, contexte, forme, codes, templates, etape).fichiers
 
-    kit = Kit(_modele(analyse).marche.reference)
-    kit.fichiers = executer_isole(travail, limites, progression=progression)
-    return kit
+    rendu = Kit(_modele(analyse).marche.reference)
+    rendu.fichiers = executer_isole(travail, limites, progression=progression)
+    return rendu
+
+
+_NOM_FORME = {"complet": "complet", "allege": "allégé"}
 
 
 def _modele(analyse: AnalyseProjet) -> Consultation:
@@ -173,19 +192,19 @@ def _modele(analyse: AnalyseProjet) -> Consultation:
     return analyse.projet
 
 
-def _render_kit(analyse: AnalyseProjet, codes: list[str], templates: Path | None,
+def _render_kit(analyse: AnalyseProjet, contexte: dict[str, Any], forme: tuple[Piece, ...],
+                codes: list[str], templates: Path | None,
                 progression: Progression | None) -> Kit:
     ts = TemplateSet.get(templates)
     modele = _modele(analyse)
-    contexte = build_context(analyse)
     vues = contexte_modele(contexte)
-    kit = Kit(modele.marche.reference)
-    for piece in PIECES:
+    rendu = Kit(modele.marche.reference)
+    for piece in forme:
         if piece.code in codes:
             if progression:
                 progression(piece.fichier)
-            kit.fichiers[piece.fichier] = _rendre(modele, piece, contexte, ts, vues)
-    return kit
+            rendu.fichiers[piece.fichier] = _rendre(modele, piece, contexte, ts, vues)
+    return rendu
 
 
 def _sha256(data: bytes) -> str:
@@ -378,15 +397,16 @@ def build_kit(projet: Consultation | AnalyseProjet, out_dir: str | Path, *,
               pieces: Iterable[str] | None = None,
               templates: Path | None = None, final: bool = False, force: bool = False,
               zip: bool = False, pdf: bool = False, source: bytes | None = None,
-              progression: Progression | None = None,
-              limites: Limites | None = None) -> list[Path]:
+              progression: Progression | None = None, kit_forme: str | None = None,
+              pdfa: bool = False, limites: Limites | None = None) -> list[Path]:
     """Render and write a kit to ``out_dir/<référence>/``; return the written paths.
 
     All or nothing: pieces are rendered in memory, written in a fresh temporary folder
     beside the target (unpredictable name, created exclusively) and moved into place; any
     failure leaves the previous kit or none, never half a folder nor half a zip. An output
     problem is a ``SortieImpossible`` naming the path. The manifest hashes the bytes the
-    project was read from (``source``, else the analysis's, else the model's data)."""
+    project was read from (``source``, else the analysis's, else the model's data).
+    ``kit_forme`` (« auto », « complet », « allege ») overrides the project's ``kit``."""
     analyse = revalider(projet)
     projet = _modele(analyse)
     if source is None and analyse.source is not None:
@@ -394,7 +414,7 @@ def build_kit(projet: Consultation | AnalyseProjet, out_dir: str | Path, *,
     reference = projet.marche.reference
     if not nom_portable(reference):
         raise CctpError(f"la référence « {reference} » ne peut pas servir de nom de dossier.")
-    kit = _render_valide(analyse, pieces, templates, progression, limites)
+    kit = _render_valide(analyse, pieces, templates, progression, limites, kit_forme)
     if final and (restants := kit.a_completer()):
         lignes = [f"  {nom} : {m}" for nom, ms in restants.items() for m in sorted(set(ms))]
         raise CctpError("--final : des repères « [À compléter » subsistent ; rien n'a été "
@@ -428,7 +448,7 @@ def build_kit(projet: Consultation | AnalyseProjet, out_dir: str | Path, *,
             if progression:
                 progression("PDF (LibreOffice)")
             docx = sorted(p for p in tmp.iterdir() if p.suffix == ".docx")
-            for chemin in convertir_en_pdf(docx, tmp):
+            for chemin in convertir_en_pdf(docx, tmp, pdfa=pdfa):
                 kit.fichiers[chemin.name] = chemin.read_bytes()
         os.chmod(tmp, 0o777 & ~_umask())
         if zip:
@@ -454,3 +474,7 @@ def build_kit(projet: Consultation | AnalyseProjet, out_dir: str | Path, *,
                 tmp_zip.unlink()
     ecrits = [cible / nom for nom in sorted(kit.fichiers)]
     return ecrits + ([archive] if zip else [])
+
+
+remplacer_dossier = _remplacer_dossier
+"""Public name of the all-or-nothing folder swap (used by the award documents too)."""

@@ -26,6 +26,15 @@ _ENVIRONNEMENT = re.compile(
     r"bas[- ]carbone|durabilit|déchets|dechets|émission|emission", re.IGNORECASE)
 
 
+_FORMULE_MOLLE = re.compile(
+    r"privil[ée]gi\w*|favoris\w*|encourag\w*|s'efforce\w*|autant que possible|"
+    r"dans la mesure du possible|lorsque c'est possible|quand c'est possible|si possible|"
+    r"de préférence|le cas échéant|idéalement|si nécessaire", re.IGNORECASE)
+_REFERENCES_ENTREPRISE = re.compile(r"\bréférences?\b", re.IGNORECASE)
+_MOTS_VIDES = frozenset({"de", "des", "du", "la", "le", "les", "et", "en", "à", "au", "aux",
+                         "d", "l", "un", "une", "pour", "par", "sur", "dans"})
+
+
 def decision_pour(projet: Consultation, regles: Regles | None = None,
                   resolution: Resolution | None = None) -> Decision:
     """The decision for a project: estimated value of all tranches, date of sending, duration.
@@ -79,6 +88,13 @@ def check(projet: Consultation, decision: Decision,
         *_condition_environnementale(projet, decision, regles),
         *_ponderation(projet, decision),
         *_avance(projet, decision),
+        *_groupement(projet, decision, regles),
+        *_indemnite_attente(projet, decision, regles),
+        *_variation_prix(projet, decision, regles),
+        *_prix_compare(projet, decision, regles),
+        *_critere_environnemental_doublons(projet),
+        *_references_entreprise(projet, decision, regles),
+        *_supports_publicite(projet, decision),
     ]
 
 
@@ -168,14 +184,27 @@ def _condition_environnementale(projet: Consultation, d: Decision,
                                 regles: Regles) -> list[Constat]:
     regle = regles.get("condition_execution_environnementale_obligatoire_depuis",
                        d.date_consultation)
-    if d.date_consultation < regle.valeur or projet.marche.clause_environnementale:
+    clause = projet.marche.clause_environnementale
+    if clause:
+        molles = sorted({m.group(0).lower() for m in _FORMULE_MOLLE.finditer(clause)})
+        if not molles:
+            return []
+        ref = regles.reference("condition_execution_environnementale_verifiable",
+                               d.date_consultation)
+        return [Constat(
+            "marche.clause_environnementale",
+            f"la condition d'exécution environnementale contient une formule d'intention "
+            f"({', '.join(f'« {m} »' for m in molles)}) : une condition d'exécution est une "
+            f"obligation dont la commune contrôle le respect ({ref}) ; écrivez ce que le "
+            f"titulaire doit faire, avec un nombre ou un fait vérifiable.", "avertissement")]
+    if d.date_consultation < regle.valeur:
         return []
     return [Constat(
         "marche.clause_environnementale",
-        f"aucune condition d'exécution environnementale : pour une consultation envoyée à "
-        f"partir du {date_fr(regle.valeur)}, les conditions d'exécution doivent prendre en "
-        f"compte des considérations relatives à l'environnement ({regle.reference}).",
-        "avertissement")]
+        f"aucune condition d'exécution environnementale (clause_environnementale) : pour une "
+        f"consultation envoyée à partir du {date_fr(regle.valeur)}, les conditions d'exécution "
+        f"doivent prendre en compte des considérations relatives à l'environnement "
+        f"({regle.reference}) ; le CCAP, le RC et le CCTP citent ce texte.")]
 
 
 def _ponderation(projet: Consultation, d: Decision) -> list[Constat]:
@@ -211,3 +240,154 @@ def _avance(projet: Consultation, d: Decision) -> list[Constat]:
             f"le taux d'avance de {avance.taux_pourcentage:g} % est inférieur au minimum de "
             f"{d.avance_taux_minimum:g} % ({d.references['avance']}) : {motif}.")]
     return []
+
+
+def _groupement(projet: Consultation, d: Decision, regles: Regles) -> list[Constat]:
+    m = projet.marche
+    if m.groupement != "solidaire" or m.groupement_justification:
+        return []
+    ref = regles.reference("groupement_forme_imposee", d.date_consultation)
+    return [Constat(
+        "marche.groupement_justification",
+        f"le groupement attributaire ne peut être tenu de devenir solidaire que si cette forme "
+        f"est nécessaire à la bonne exécution du marché, ce que les documents de la "
+        f"consultation justifient ({ref}) : écrivez cette justification, ou retenez "
+        f"« conjoint » (mandataire solidaire).")]
+
+
+def _indemnite_attente(projet: Consultation, d: Decision, regles: Regles) -> list[Constat]:
+    out = []
+    ref = regles.reference("indemnite_attente_declenchement", d.date_consultation)
+    for i, t in enumerate(projet.tranches):
+        if t.type != "optionnelle" or t.indemnite_attente is None:
+            continue
+        apres, maxi = t.indemnite_attente_apres_mois, t.delai_affermissement_mois
+        if apres is None:
+            out.append(Constat(
+                f"tranches.{i}.indemnite_attente_apres_mois",
+                f"l'indemnité d'attente de la tranche {t.code} n'a pas de fait générateur daté : "
+                f"fixez le nombre de mois après la notification au-delà duquel l'affermissement "
+                f"y ouvre droit ({ref})."))
+        elif maxi is not None and apres >= maxi:
+            out.append(Constat(
+                f"tranches.{i}.indemnite_attente_apres_mois",
+                f"l'indemnité d'attente de la tranche {t.code} ne pourrait jamais être due : elle "
+                f"court à partir de {apres} mois après la notification, alors que la tranche doit "
+                f"être affermie au plus tard {maxi} mois après ({ref}) ; choisissez un délai "
+                f"inférieur à {maxi} mois."))
+    return out
+
+
+def _variation_prix(projet: Consultation, d: Decision, regles: Regles) -> list[Constat]:
+    prix = projet.marche.prix
+    if prix.variation == "revisable":
+        return []
+    seuil = regles.get("prix_ferme_duree_max_conseillee_mois", d.date_consultation)
+    if projet.marche.duree_mois <= seuil.valeur:
+        return []
+    ref = regles.reference("prix_revisable_aleas_majeurs", d.date_consultation)
+    indice = regles.valeur("indice_variation_etudes", d.date_consultation)
+    return [Constat(
+        "marche.prix.variation",
+        f"des prix fermes sur {projet.marche.duree_mois} mois exposent les parties à l'évolution "
+        f"des conditions économiques : un prix ferme n'est admis que s'il ne les expose pas à "
+        f"des aléas majeurs ({ref}). Au-delà de {seuil.valeur} mois, cctp_builder conseille "
+        f"des prix révisables (variation: revisable), selon l'indice {indice} : le CCAP "
+        f"imprime alors la formule de révision.", "avertissement")]
+
+
+def _prix_compare(projet: Consultation, d: Decision, regles: Regles) -> list[Constat]:
+    if d.procedure == "dispense" and not any(c.type in ("prix", "cout") for c in projet.criteres):
+        return []
+    n = projet.notation
+    ref = regles.reference("comparaison_prix_ht_ttc", d.date_consultation)
+    if "prix_compare" not in n.model_fields_set:
+        return [Constat(
+            "notation.prix_compare",
+            f"la comparaison des prix hors taxes ou toutes taxes comprises n'est pas déclarée ; "
+            f"le RC retient « TTC », le prix que la commune paie. Déclarez-la (prix_compare), "
+            f"et dites si la commune récupère la TVA sur cette dépense (tva_recuperee) ({ref}).",
+            "avertissement")]
+    if n.prix_compare == "TTC" and n.tva_recuperee:
+        return [Constat(
+            "notation.prix_compare",
+            f"la commune déclare récupérer la TVA sur cette dépense mais compare les prix TTC : "
+            f"le prix qu'elle supporte réellement est le prix HT, et la comparaison TTC "
+            f"désavantage de 20 % les candidats assujettis ({ref}) ; retenez « HT ».",
+            "avertissement")]
+    if n.prix_compare == "HT" and n.tva_recuperee is False:
+        return [Constat(
+            "notation.prix_compare",
+            f"la commune ne récupère pas la TVA sur cette dépense mais compare les prix HT : "
+            f"une telle notation a été censurée, le prix réellement payé étant le prix TTC "
+            f"({ref}) ; retenez « TTC ».", "avertissement")]
+    return []
+
+
+def _mots(texte: str) -> frozenset[str]:
+    return frozenset(w for w in re.findall(r"\w+", texte.lower()) if w not in _MOTS_VIDES)
+
+
+def _critere_environnemental_doublons(projet: Consultation) -> list[Constat]:
+    """An element scored under the environmental criterion and again under a technical one."""
+    techniques: list[tuple[str, str]] = []
+    for i, c in enumerate(projet.criteres):
+        if c.type == "environnemental" or c.type in ("prix", "cout"):
+            continue
+        techniques += [(f"criteres.{i}.elements.{k}", e) for k, e in enumerate(c.elements)]
+        for j, sc in enumerate(c.sous_criteres):
+            techniques += [(f"criteres.{i}.sous_criteres.{j}.elements.{k}", e)
+                           for k, e in enumerate(sc.elements)]
+    out = []
+    for c in projet.criteres:
+        if c.type != "environnemental":
+            continue
+        env = list(c.elements) + [e for sc in c.sous_criteres for e in sc.elements]
+        for e in env:
+            mots = _mots(e)
+            for chemin, t in techniques:
+                autre = _mots(t)
+                if mots and autre and (mots <= autre or autre <= mots):
+                    out.append(Constat(
+                        chemin,
+                        f"l'élément « {t} » d'un critère technique recoupe l'élément « {e} » du "
+                        f"critère environnemental « {c.nom} » : un même élément ne doit pas être "
+                        f"noté deux fois ; retirez-le de l'un des deux critères.",
+                        "avertissement"))
+    return out
+
+
+def _references_entreprise(projet: Consultation, d: Decision, regles: Regles) -> list[Constat]:
+    """Firm references scored at the award stage (only staff experience may be, R2152-7 2°)."""
+    ref = regles.reference("critere_qualification_personnel", d.date_consultation)
+    out = []
+    for i, c in enumerate(projet.criteres):
+        if c.type in ("prix", "cout"):
+            continue
+        lieux = [(f"criteres.{i}", c.nom), *[(f"criteres.{i}.elements.{k}", e)
+                                             for k, e in enumerate(c.elements)]]
+        for j, sc in enumerate(c.sous_criteres):
+            lieux.append((f"criteres.{i}.sous_criteres.{j}", sc.nom))
+            lieux += [(f"criteres.{i}.sous_criteres.{j}.elements.{k}", e)
+                      for k, e in enumerate(sc.elements)]
+        for chemin, texte in lieux:
+            if _REFERENCES_ENTREPRISE.search(texte):
+                out.append(Constat(
+                    chemin,
+                    f"« {texte} » : les références de l'entreprise relèvent de la candidature ; "
+                    f"au stade des offres, seules la qualification et l'expérience des personnes "
+                    f"affectées au marché peuvent être notées ({ref}). Écrivez par exemple "
+                    f"« expérience des intervenants sur des études comparables ».",
+                    "avertissement"))
+    return out
+
+
+def _supports_publicite(projet: Consultation, d: Decision) -> list[Constat]:
+    if d.publicite != "boamp_ou_jal" or projet.marche.publicite_supports:
+        return []
+    return [Constat(
+        "marche.publicite_supports",
+        f"au-delà de {montant_fr(d.seuil_publicite)}, l'avis est publié au BOAMP ou dans un "
+        f"journal d'annonces légales ({d.references['publicite']}) : nommez le support choisi "
+        f"(publicite_supports), que le RC et l'avis citent ; le profil d'acheteur seul ne "
+        f"suffit pas.", "avertissement")]

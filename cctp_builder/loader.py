@@ -449,3 +449,10 @@ def load_project(chemin: str | Path) -> Consultation:
     if analyse.projet is None or not analyse.resultat.valide:
         raise ProjetInvalide(constats=analyse.resultat.constats, fichier=str(chemin))
     return analyse.projet
+
+
+def lire_donnees(chemin: str | Path) -> tuple[Any, dict[tuple[str, ...], Position]]:
+    """Read and parse a YAML or JSON file (same limits and messages as a project file);
+    return the data and the position of each field path. Used by the offers file too."""
+    chemin = Path(chemin)
+    return _analyser(_lire(chemin)[1], str(chemin))

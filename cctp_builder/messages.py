@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel
@@ -61,6 +62,15 @@ _MOTIFS = {
 }
 
 
+def valeurs_fr(attendu: Any) -> str:
+    """pydantic's « 'non' or 'possible' » → « « non » ou « possible » »."""
+    valeurs = re.findall(r"'((?:[^'\\]|\\.)*)'", str(attendu))
+    if not valeurs:
+        return str(attendu).replace(" or ", " ou ")
+    cites = [f"«\u00a0{v}\u00a0»" for v in valeurs]
+    return cites[0] if len(cites) == 1 else f"{', '.join(cites[:-1])} ou {cites[-1]}"
+
+
 def _champs(modele: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     """Field names allowed at ``loc`` (the location of an unknown key)."""
     cible: Any = modele
@@ -87,8 +97,7 @@ def message_pydantic(err: ErrorDetails) -> Constat:
     elif genre == "string_pattern_mismatch":
         message = _MOTIFS.get(str(loc[-1]) if loc else "", "format invalide.")
     elif genre in ("literal_error", "enum"):
-        attendu = ctx.get("expected", "")
-        message = f"valeur non admise ; valeurs possibles : {attendu}."
+        message = f"valeur non admise ; valeurs possibles : {valeurs_fr(ctx.get('expected', ''))}."
     elif genre in ("decimal_type", "decimal_parsing") and loc and loc[-1] in (
             "poids", "taux_pourcentage"):
         message = "un nombre est attendu (ex. 35 ou 12.5), sans le signe %."

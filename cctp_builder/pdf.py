@@ -34,7 +34,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from cctp_builder._uno_convert import OPTIONS_SOFFICE, kill_group
+from cctp_builder._uno_convert import OPTIONS_SOFFICE, filtre_ligne_de_commande, kill_group
 from cctp_builder.ecriture import ecrire_atomiquement
 from cctp_builder.errors import ConversionPdfImpossible
 
@@ -92,6 +92,7 @@ def convertir_en_pdf(
     out_dir: Path | str | None = None,
     *,
     timeout: float = 300,
+    pdfa: bool = False,
 ) -> list[Path]:
     """Convert every document to PDF in ONE LibreOffice process; return the PDF paths.
 
@@ -99,6 +100,7 @@ def convertir_en_pdf(
     ``out_dir`` is given, into ``out_dir`` (created if needed). The list returned holds
     absolute paths, in the order of ``docx_paths``. Tables of contents are refreshed when the
     UNO way is available. ``timeout`` bounds the whole call, LibreOffice's start included.
+    Every PDF is tagged (structure, language, title: RGAA); ``pdfa`` asks for PDF/A-2b.
 
     Raises ``ConversionPdfImpossible`` (French message) when LibreOffice is absent, fails,
     exceeds the timeout, or leaves a document without its PDF.
@@ -145,9 +147,9 @@ def convertir_en_pdf(
         python = python_uno()
         try:
             if python is not None:
-                produits = _par_uno(python, soffice, list(uniques), work, timeout)
+                produits = _par_uno(python, soffice, list(uniques), work, timeout, pdfa)
             else:
-                produits = _par_ligne_de_commande(soffice, list(uniques), work, timeout)
+                produits = _par_ligne_de_commande(soffice, list(uniques), work, timeout, pdfa)
         finally:
             # Safety net: any process still running with this call's private profile.
             _tuer_orphelins((work / "profile").as_uri())
@@ -174,7 +176,7 @@ def convertir_en_pdf(
 
 
 def _par_uno(
-    python: str, soffice: str, sources: list[Path], work: Path, timeout: float
+    python: str, soffice: str, sources: list[Path], work: Path, timeout: float, pdfa: bool
 ) -> dict[Path, Path]:
     out = work / "out"
     out.mkdir()
@@ -188,6 +190,7 @@ def _par_uno(
         "pidfile": str(pidfile),
         "log": str(work / "soffice.log"),
         "connect_timeout": max(5.0, min(120.0, float(timeout))),
+        "pdfa": pdfa,
         "documents": [[str(entrees[src]), str(pdf)] for src, pdf in produits.items()],
     }
     job_file = work / "job.json"
@@ -211,7 +214,7 @@ def _par_uno(
 
 
 def _par_ligne_de_commande(
-    soffice: str, sources: list[Path], work: Path, timeout: float
+    soffice: str, sources: list[Path], work: Path, timeout: float, pdfa: bool
 ) -> dict[Path, Path]:
     out = work / "out"
     out.mkdir()
@@ -222,7 +225,7 @@ def _par_ligne_de_commande(
         *OPTIONS_SOFFICE,
         f"-env:UserInstallation={(work / 'profile').as_uri()}",
         "--convert-to",
-        "pdf:writer_pdf_Export",
+        filtre_ligne_de_commande(pdfa),
         "--outdir",
         str(out),
         *(str(entrees[src]) for src in sources),

@@ -52,6 +52,8 @@ class EtudeResolue:
     phases: list[PhaseResolue]
     engagements: list[Engagement]
     competences: list[str]
+    conflit_interets: bool = False
+    """The study helps choose a later contractor: the incompatibility clause applies."""
 
     @property
     def tranches(self) -> list[str]:
@@ -75,6 +77,7 @@ class TrancheResolue:
     indemnite_attente: Decimal | None
     indemnite_dedit: Decimal | None
     description: str | None
+    indemnite_attente_apres_mois: int | None = None
 
     @property
     def est_ferme(self) -> bool:
@@ -151,7 +154,8 @@ def resoudre(projet: Consultation) -> Resolution:
         engagements = [Engagement(n, ENGAGEMENTS_ECOQUARTIER[n]) for n in module.engagements
                        if n in ENGAGEMENTS_ECOQUARTIER]
         res.etudes.append(EtudeResolue(module.cle, module.titre, module.resume, choix.precisions,
-                                       phases, engagements, list(module.competences)))
+                                       phases, engagements, list(module.competences),
+                                       module.conflit_interets))
     _affecter_tranches(projet.tranches, res, par_ref)
     return res
 
@@ -187,7 +191,7 @@ def _affecter_tranches(tranches: list[Tranche], res: Resolution,
         res.tranches.append(TrancheResolue(
             tranche.code, tranche.intitule, tranche.type, phases, tranche.montant_estime_ht,
             tranche.delai_affermissement_mois, tranche.indemnite_attente, tranche.indemnite_dedit,
-            tranche.description))
+            tranche.description, tranche.indemnite_attente_apres_mois))
     for etude in res.etudes:
         for p in etude.phases:
             if not p.tranche:

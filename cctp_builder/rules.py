@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.resources import files
 from pathlib import Path
 from types import MappingProxyType
@@ -35,6 +35,9 @@ __all__ = [
     "ReglesInvalides",
     "Tribunal",
     "jour",
+    "lire_tribunaux",
+    "tribunal_du_departement",
+    "tribunaux",
 ]
 
 Procedure = Literal["dispense", "mapa", "appel_offres_ouvert"]
@@ -89,7 +92,7 @@ class Regle:
 
 @dataclass(frozen=True)
 class Tribunal:
-    """The tribunal administratif competent for a département, and its appeal court."""
+    """The tribunal administratif competent for a département, its appeal court and greffe."""
 
     departement: str
     nom: str
@@ -100,6 +103,10 @@ class Tribunal:
     reference: str
     a_verifier: bool = False
     note: str | None = None
+    greffe_courriel: str | None = None
+    site: str | None = None
+    source: str | None = None
+    releve_le: dt.date | None = None
 
     @property
     def adresse_postale(self) -> str | None:
@@ -108,11 +115,18 @@ class Tribunal:
             return f"{self.adresse}, {self.code_postal} {self.ville}"
         return None
 
+    @property
+    def greffe(self) -> str | None:
+        """How to reach the greffe: « greffe.ta-x@juradm.fr, https://x.tribunal-… », or None."""
+        parts = [p for p in (self.greffe_courriel, self.site) if p]
+        return ", ".join(parts) or None
 
-_CLES_TRIBUNAL = frozenset({"nom", "adresse", "code_postal", "ville", "appel", "a_verifier",
-                            "note"})
+
+_CLES_TRIBUNAL = frozenset({"nom", "departements", "adresse", "code_postal", "ville",
+                            "greffe_courriel", "site", "appel", "source", "releve_le",
+                            "a_verifier", "note"})
+_CLES_TABLE = frozenset({"reference", "source", "releve_le", "a_verifier", "note"})
 _DEPARTEMENT = re.compile(r"^(\d{2}|2[AB]|97\d)$")
-_ID_TRIBUNAUX = "tribunaux_administratifs"
 
 
 def jour(le: dt.date) -> dt.date:
@@ -139,31 +153,8 @@ def _texte(v: Any, ou: str) -> str:
     return v.strip()
 
 
-def _verifier_tribunaux(valeur: Any, ou: str) -> None:
-    if not isinstance(valeur, Mapping) or not valeur:
-        raise ReglesInvalides(f"{ou} : table des départements attendue")
-    for dep, t in valeur.items():
-        lieu = f"{ou}, département {dep!r}"
-        if not isinstance(dep, str) or not _DEPARTEMENT.match(dep):
-            raise ReglesInvalides(f"{lieu} : code de département entre guillemets attendu "
-                                  f"(« 04 »)")
-        if not isinstance(t, Mapping):
-            raise ReglesInvalides(f"{lieu} : description du tribunal attendue")
-        inconnues = set(t) - _CLES_TRIBUNAL
-        if inconnues:
-            raise ReglesInvalides(f"{lieu} : clés inconnues {sorted(inconnues)}")
-        _texte(t.get("nom"), f"{lieu}, nom")
-        for cle in ("adresse", "code_postal", "ville", "appel"):
-            if t.get(cle) is not None:
-                _texte(t[cle], f"{lieu}, {cle}")
-        if t.get("code_postal") is not None and not re.fullmatch(r"\d{5}", t["code_postal"]):
-            raise ReglesInvalides(f"{lieu} : code postal à 5 chiffres attendu")
-
-
 def _regle(e: EntreeRegle, rang: int) -> Regle:
     """The runtime rule of a validated entry (values frozen, references on one line)."""
-    if e.id == _ID_TRIBUNAUX:
-        _verifier_tribunaux(e.valeur, f"règle n° {rang} « {e.id} »")
     return Regle(
         id=e.id,
         libelle=e.libelle.strip(),
@@ -267,21 +258,12 @@ class Regles:
         """Rules flagged « à vérifier », all of them or those in force on ``le``."""
         return [r for r in self._toutes if r.a_verifier and (le is None or r.en_vigueur(le))]
 
-    def tribunal(self, departement: str | int, le: dt.date) -> Tribunal | None:
-        """The competent tribunal administratif, or None when the table lacks the département."""
-        regle = self.get(_ID_TRIBUNAUX, le)
-        code = str(departement).strip().upper()
-        if code.isdigit() and len(code) == 1:
-            code = code.zfill(2)
-        t = regle.valeur.get(code)
-        if t is None:
-            return None
-        return Tribunal(
-            departement=code, nom=t["nom"], adresse=t.get("adresse"),
-            code_postal=t.get("code_postal"), ville=t.get("ville"), appel=t.get("appel"),
-            reference=regle.reference, a_verifier=bool(t.get("a_verifier", regle.a_verifier)),
-            note=t.get("note"),
-        )
+    def tribunal(self, departement: str | int, le: dt.date | None = None) -> Tribunal | None:
+        """The competent tribunal administratif (data/tribunaux.yaml), or None when unknown.
+
+        ``le`` is accepted for symmetry with the dated rules; the table is not dated.
+        """
+        return tribunal_du_departement(departement)
 
 
 @functools.lru_cache(maxsize=1)
@@ -289,3 +271,92 @@ def _regles_du_paquet() -> Regles:
     ressource = files("cctp_builder") / "data" / "regles.yaml"
     return Regles.depuis_texte(ressource.read_text(encoding="utf-8"),
                                origine="cctp_builder/data/regles.yaml")
+
+
+# --------------------------------------------------------------------------- tribunals
+
+
+def _departement(code: str | int) -> str:
+    texte = str(code).strip().upper()
+    return texte.zfill(2) if texte.isdigit() and len(texte) == 1 else texte
+
+
+def _tribunal_lu(t: Any, ou: str, reference: str) -> tuple[list[str], Tribunal]:
+    """One tribunal of the table, checked: its départements and its description."""
+    if not isinstance(t, Mapping):
+        raise ReglesInvalides(f"{ou} : description du tribunal attendue")
+    inconnues = set(t) - _CLES_TRIBUNAL
+    if inconnues:
+        raise ReglesInvalides(f"{ou} : clés inconnues {sorted(inconnues)}")
+    nom = _texte(t.get("nom"), f"{ou}, nom")
+    ou = f"{ou} ({nom})"
+    for cle in ("adresse", "code_postal", "ville", "appel", "source"):
+        _texte(t.get(cle), f"{ou}, {cle}")
+    if not re.fullmatch(r"\d{5}", t["code_postal"]):
+        raise ReglesInvalides(f"{ou} : code postal à 5 chiffres attendu")
+    if not str(t["source"]).startswith(("https://", "http://")):
+        raise ReglesInvalides(f"{ou} : la source doit être une adresse http(s)")
+    releve = t.get("releve_le")
+    if not isinstance(releve, dt.date) or isinstance(releve, dt.datetime):
+        raise ReglesInvalides(f"{ou} : date du relevé (releve_le, AAAA-MM-JJ) attendue")
+    if not isinstance(t.get("a_verifier"), bool):
+        raise ReglesInvalides(f"{ou} : a_verifier doit valoir true ou false")
+    deps = t.get("departements")
+    if not isinstance(deps, list) or not deps:
+        raise ReglesInvalides(f"{ou} : liste des départements attendue")
+    for dep in deps:
+        if not isinstance(dep, str) or not _DEPARTEMENT.match(dep):
+            raise ReglesInvalides(f"{ou} : code de département entre guillemets attendu "
+                                  f"(« 04 »), reçu {dep!r}")
+    note = t.get("note")
+    return deps, Tribunal(
+        departement="", nom=nom, adresse=t["adresse"], code_postal=t["code_postal"],
+        ville=t["ville"], appel=t["appel"], reference=reference, a_verifier=t["a_verifier"],
+        note=None if note is None else " ".join(str(note).split()),
+        greffe_courriel=t.get("greffe_courriel"), site=t.get("site"), source=t["source"],
+        releve_le=releve)
+
+
+def lire_tribunaux(texte: str, origine: str = "tribunaux.yaml") -> dict[str, Tribunal]:
+    """The département → tribunal table of a tribunaux.yaml text (checked, every key known)."""
+    try:
+        brut = lire_yaml(texte)
+    except yaml.YAMLError as exc:
+        raise ReglesInvalides(f"{origine} : YAML illisible ({exc})") from exc
+    if not isinstance(brut, Mapping) or set(brut) != {"version", "ressort", "appel", "tribunaux"}:
+        raise ReglesInvalides(f"{origine} : clés racine attendues : version, ressort, appel, "
+                              f"tribunaux")
+    for cle in ("ressort", "appel"):
+        table = brut[cle]
+        if not isinstance(table, Mapping) or set(table) - _CLES_TABLE:
+            raise ReglesInvalides(f"{origine}, {cle} : clés attendues {sorted(_CLES_TABLE)}")
+        _texte(table.get("reference"), f"{origine}, {cle}, reference")
+    reference = " ".join(brut["ressort"]["reference"].split())
+    if not isinstance(brut["tribunaux"], list) or not brut["tribunaux"]:
+        raise ReglesInvalides(f"{origine} : « tribunaux » doit être une liste non vide")
+    out: dict[str, Tribunal] = {}
+    for rang, t in enumerate(brut["tribunaux"], start=1):
+        deps, tribunal = _tribunal_lu(t, f"{origine}, tribunal n° {rang}", reference)
+        for dep in deps:
+            if dep in out:
+                raise ReglesInvalides(f"{origine}, tribunal n° {rang} ({tribunal.nom}) : le "
+                                      f"département {dep} relève déjà du {out[dep].nom}")
+            out[dep] = replace(tribunal, departement=dep)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _tribunaux_du_paquet() -> Mapping[str, Tribunal]:
+    ressource = files("cctp_builder") / "data" / "tribunaux.yaml"
+    return MappingProxyType(lire_tribunaux(ressource.read_text(encoding="utf-8"),
+                                           origine="cctp_builder/data/tribunaux.yaml"))
+
+
+def tribunaux() -> Mapping[str, Tribunal]:
+    """Every département code (« 04 », « 2A », « 971 ») → its tribunal administratif."""
+    return _tribunaux_du_paquet()
+
+
+def tribunal_du_departement(departement: str | int) -> Tribunal | None:
+    """The tribunal administratif of a département (R221-3 CJA), or None if the code is unknown."""
+    return _tribunaux_du_paquet().get(_departement(departement))

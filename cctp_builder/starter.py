@@ -24,7 +24,8 @@ acheteur:
     code_postal: "04000"
     commune: Saint-Exemple
   representant:
-    qualite: Maire                       # signataire du marché
+    # civilite: Madame                   # Madame ou Monsieur : « Madame la Maire », « La maire, »
+    qualite: Maire                       # signataire du marché, sans civilité
     # nom: Prénom Nom
   contact:
     # nom: Prénom Nom, secrétaire générale
@@ -44,6 +45,7 @@ _ENTETE = """\
 # Un champ facultatif laissé vide devient dans les pièces un repère surligné
 # « [À compléter : …] » ; « validate » les liste. Le schéma complet : cctp-builder schema.
 version: 1
+# kit: auto                              # auto, complet ou allege (allégé sous la dispense)
 
 {acheteur}
 operation:

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from .errors import Constat
+from .francais import montant_fr
 from .models import Consultation
 from .models.base import SEMAINES_PAR_MOIS, cpv_chiffre_controle
+from .models.libelles import REPERES
 from .resolution import Resolution
+
+if TYPE_CHECKING:
+    from .decision import Decision
 
 Verification = Callable[[Consultation], list[Constat]]
 
@@ -137,37 +143,36 @@ def _marche(p: Consultation) -> list[Constat]:
     return out
 
 
-_A_COMPLETER: list[tuple[str, Callable[[Consultation], object], str]] = [
-    ("acheteur.siret", lambda p: p.acheteur.siret, "SIRET de l'acheteur"),
-    ("acheteur.representant.nom", lambda p: p.acheteur.representant.nom, "nom du signataire"),
-    ("acheteur.contact.telephone", lambda p: p.acheteur.contact.telephone, "téléphone du contact"),
-    ("acheteur.contact.email", lambda p: p.acheteur.contact.email,
-     "adresse électronique du contact"),
-    ("acheteur.profil_acheteur_url", lambda p: p.acheteur.profil_acheteur_url, "profil d'acheteur"),
-    ("acheteur.population", lambda p: p.acheteur.population, "population INSEE"),
-    ("operation.enjeux", lambda p: p.operation.enjeux, "contexte et enjeux du projet"),
-    ("operation.programme", lambda p: p.operation.programme, "programme pressenti"),
-    ("calendrier.date_limite_questions", lambda p: p.calendrier.date_limite_questions,
-     "date limite des questions"),
-    ("calendrier.demarrage_previsionnel", lambda p: p.calendrier.demarrage_previsionnel,
-     "démarrage prévisionnel"),
-    ("donnees.fournies", lambda p: p.donnees.fournies, "données fournies par la commune"),
+_A_COMPLETER: list[tuple[str, Callable[[Consultation], object]]] = [
+    ("acheteur.siret", lambda p: p.acheteur.siret),
+    ("acheteur.representant.nom", lambda p: p.acheteur.representant.nom),
+    ("acheteur.contact.telephone", lambda p: p.acheteur.contact.telephone),
+    ("acheteur.contact.email", lambda p: p.acheteur.contact.email),
+    ("acheteur.profil_acheteur_url", lambda p: p.acheteur.profil_acheteur_url),
+    ("acheteur.comptable_assignataire", lambda p: p.acheteur.comptable_assignataire),
+    ("acheteur.population", lambda p: p.acheteur.population),
+    ("operation.enjeux", lambda p: p.operation.enjeux),
+    ("operation.programme", lambda p: p.operation.programme),
+    ("calendrier.date_limite_questions", lambda p: p.calendrier.date_limite_questions),
+    ("calendrier.demarrage_previsionnel", lambda p: p.calendrier.demarrage_previsionnel),
+    ("donnees.fournies", lambda p: p.donnees.fournies),
 ]
+"""Optional fields whose absence leaves a marker; labels from ``models.libelles.REPERES``."""
 
 
 def a_completer(p: Consultation) -> list[Constat]:
     """Optional fields left empty: they will show as « [À compléter : …] » markers."""
-    out = [Constat(chemin,
-                   f"à compléter : {libelle} (un repère surligné figurera dans les pièces).",
-                   "a_completer")
-           for chemin, lire, libelle in _A_COMPLETER if lire(p) in (None, "", [])]
+    out = [Constat(chemin, f"à compléter : {REPERES[chemin]} (un repère surligné figurera dans "
+                           "les pièces).", "a_completer")
+           for chemin, lire in _A_COMPLETER if lire(p) in (None, "", [])]
     for i, t in enumerate(p.tranches):
         if t.montant_estime_ht is None:
             out.append(Constat(f"tranches.{i}.montant_estime_ht", f"à compléter : montant estimé "
                                f"de la tranche {t.code}.", "a_completer"))
         if t.type == "optionnelle" and t.delai_affermissement_mois is None:
-            out.append(Constat(f"tranches.{i}.delai_affermissement_mois", f"à compléter : délai "
-                               f"d'affermissement de la tranche {t.code}.", "a_completer"))
+            out.append(Constat(f"tranches.{i}.delai_affermissement_mois", f"à compléter : "
+                               f"{REPERES['tranches.delai_affermissement_mois']} de la tranche "
+                               f"{t.code}.", "a_completer"))
     return out
 
 
@@ -179,6 +184,29 @@ def _commune(p: Consultation) -> list[Constat]:
     if a.type != "commune":
         return []
     return verifier_commune(a.code_insee, a.nom, a.adresse.code_postal)
+
+
+def forme_du_kit(kit: str, decision: Decision) -> list[Constat]:
+    """Warn when the kit's form does not fit the amount: a full kit under the dispense
+    threshold, a light kit for a MAPA with publicity or a formal procedure."""
+    valeur = f" (valeur estimée {montant_fr(decision.montant_estime_ht)})"
+    if kit == "complet" and decision.procedure == "dispense":
+        return [Constat("kit", f"kit complet demandé pour un marché sous le seuil de dispense"
+                        f"{valeur} : le kit allégé (lettre de consultation, cahier des charges, "
+                        "devis) suffit et sera plus lisible pour les prestataires.",
+                        "avertissement")]
+    if kit == "allege" and decision.procedure != "dispense":
+        if decision.procedure != "mapa" or decision.avis_requis:
+            return [Constat("kit", f"kit allégé demandé pour un marché qui exige un avis de "
+                            f"publicité (valeur estimée {montant_fr(decision.montant_estime_ht)}, "
+                            f"{decision.procedure_libelle}) : "
+                            "le kit complet (règlement, CCAP, acte d'engagement, avis) est "
+                            "attendu.", "avertissement")]
+        return [Constat("kit", f"kit allégé demandé au-dessus du seuil de dispense{valeur} : "
+                        "possible pour une petite procédure adaptée, mais la lettre de "
+                        "consultation doit être diffusée selon une publicité adaptée et les "
+                        "critères annoncés à tous.", "avertissement")]
+    return []
 
 
 VERIFICATIONS: list[Verification] = [_criteres, _calendrier, _tranches, _marche, _commune]

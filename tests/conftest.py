@@ -13,7 +13,8 @@ import yaml
 from click.testing import CliRunner
 
 RACINE = Path(__file__).resolve().parents[1]
-EXEMPLES = sorted((RACINE / "examples").glob("*.yaml"))
+EXEMPLES = sorted(p for p in (RACINE / "examples").glob("*.yaml")
+                  if not p.name.endswith(".offres.yaml"))  # offers files are not projects
 RICHE = RACINE / "examples" / "valmoirac-quartier-des-aires.yaml"
 MAPA = RACINE / "examples" / "chanteverne-coeur-de-village.yaml"
 DISPENSE = RACINE / "examples" / "fontrousse-etude-de-capacite.yaml"

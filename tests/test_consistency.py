@@ -16,7 +16,7 @@ from cctp_builder.render.filters import date_heure_fr, duree_mois, pourcentage
 
 def _textes(chemin) -> tuple[object, dict[str, str]]:
     projet = load_project(chemin)
-    kit = render_kit(projet)
+    kit = render_kit(projet, kit="complet")
     textes = {}
     for nom, data in kit.fichiers.items():
         code = nom.split("-", 1)[1].split(".")[0]

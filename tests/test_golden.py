@@ -25,3 +25,17 @@ def test_piece_text_matches_golden(code, update_golden):
     assert chemin.exists(), f"texte de référence absent : lancez pytest {__file__} --update-golden"
     assert texte == chemin.read_text("utf-8"), (
         f"le texte de {code} a changé ; relisez le diff puis --update-golden")
+
+
+@pytest.mark.parametrize("code", ["lettre", "cahier"])
+def test_light_kit_text_matches_golden(code, update_golden):
+    from conftest import DISPENSE
+
+    texte = docx_to_text(render_piece(load_project(DISPENSE), code))
+    chemin = RACINE / "tests" / "golden" / DISPENSE.stem / f"{code}.txt"
+    if update_golden:
+        chemin.parent.mkdir(parents=True, exist_ok=True)
+        chemin.write_text(texte, "utf-8")
+    assert chemin.exists(), f"texte de référence absent : lancez pytest {__file__} --update-golden"
+    assert texte == chemin.read_text("utf-8"), (
+        f"le texte de {code} a changé ; relisez le diff puis --update-golden")

@@ -45,12 +45,18 @@ def _comparer(chemin: Path, obtenu: str, mise_a_jour: bool) -> None:
         f"{chemin.relative_to(RACINE)} a changé ; relisez le diff puis --update-golden")
 
 
+ALLEGE = "fontrousse-etude-de-capacite-kit-allege"
+
+
 @pytest.fixture(scope="module")
 def kits() -> dict[str, dict[str, bytes]]:
-    return {e.stem: render_kit(load_project(e)).fichiers for e in EXEMPLES}
+    """The full kit of every example, and the light kit of the dispense example."""
+    complets = {e.stem: render_kit(load_project(e), kit="complet").fichiers for e in EXEMPLES}
+    (dispense,) = [e for e in EXEMPLES if e.stem == "fontrousse-etude-de-capacite"]
+    return {**complets, ALLEGE: render_kit(load_project(dispense), kit="allege").fichiers}
 
 
-@pytest.mark.parametrize("exemple", [e.stem for e in EXEMPLES])
+@pytest.mark.parametrize("exemple", [e.stem for e in EXEMPLES] + [ALLEGE])
 def test_structure_des_pieces_word(kits, exemple, update_golden):
     for nom, data in sorted(kits[exemple].items()):
         if not nom.endswith(".docx"):
@@ -74,7 +80,7 @@ def cellules(data: bytes) -> dict[str, dict[str, object]]:
             for ws in classeur.worksheets}
 
 
-@pytest.mark.parametrize("exemple", [e.stem for e in EXEMPLES])
+@pytest.mark.parametrize("exemple", [e.stem for e in EXEMPLES] + [ALLEGE])
 def test_cellules_et_formules_de_la_dpgf(kits, exemple, update_golden):
     (data,) = [d for n, d in kits[exemple].items() if n.endswith(".xlsx")]
     contenu = cellules(data)

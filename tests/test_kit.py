@@ -21,6 +21,8 @@ from cctp_builder.kit import build_kit, render_piece
 
 PIECES = ["01-RC.docx", "02-AE.docx", "03-CCAP.docx", "04-CCTP.docx", "05-DPGF.xlsx",
           "06-CMT.docx", "07-AAPC.docx", "manifest.json"]
+PIECES_ALLEGEES = ["01-Lettre-de-consultation.docx", "02-Cahier-des-charges.docx",
+                   "03-Devis.xlsx", "manifest.json"]
 
 
 def _sha(p: Path) -> str:
@@ -39,13 +41,14 @@ def kits(tmp_path_factory) -> dict[str, Path]:
 
 
 def test_every_piece_is_written_and_opens(kits):
-    for dossier in kits.values():
-        assert sorted(p.name for p in dossier.iterdir()) == sorted(PIECES)
-        for nom in PIECES:
+    for exemple, dossier in kits.items():
+        attendues = PIECES_ALLEGEES if exemple == DISPENSE.stem else PIECES  # kit « auto »
+        assert sorted(p.name for p in dossier.iterdir()) == sorted(attendues)
+        for nom in attendues:
             chemin = dossier / nom
             if nom.endswith(".docx"):
                 document = docx.Document(str(chemin))
-                assert len(document.paragraphs) > 10
+                assert len(document.paragraphs) > (10 if attendues is PIECES else 5)
             elif nom.endswith(".xlsx"):
                 assert openpyxl.load_workbook(chemin).worksheets
         assert (dossier.parent / f"{dossier.name}.zip").exists()
@@ -144,8 +147,12 @@ def _texte(kits, exemple, piece) -> str:
 
 
 def test_dispense_wording(kits):
-    aapc = _texte(kits, DISPENSE.stem, "07-AAPC.docx")
-    rc = _texte(kits, DISPENSE.stem, "01-RC.docx")
+    lettre = _texte(kits, DISPENSE.stem, "01-Lettre-de-consultation.docx")
+    assert "sans publicité ni mise en concurrence" in lettre.lower()
+    assert "BOAMP" not in lettre
+    projet = load_project(DISPENSE)
+    aapc = normaliser(docx_texte(render_piece(projet, "aapc")))  # the full kit's letter
+    rc = normaliser(docx_texte(render_piece(projet, "rc")))
     assert "sans publicité" in aapc.lower()
     assert "BOAMP" not in rc.replace("pas au BOAMP", "")
 
@@ -192,7 +199,7 @@ def test_batch_one_bad_file_does_not_stop_the_others(runner, tmp_path, jobs):
     assert "2 kit(s) construit(s), 1 échec(s) sur 3 fichier(s)" in res.output
     assert "mauvais.yaml" in res.output and "YAML" in res.output
     assert (tmp_path / "dce" / "CHV-2026-03" / "04-CCTP.docx").exists()
-    assert (tmp_path / "dce" / "FTR-2026-01" / "04-CCTP.docx").exists()
+    assert (tmp_path / "dce" / "FTR-2026-01" / "02-Cahier-des-charges.docx").exists()
 
 
 def test_threads_render_the_same_bytes_as_one_thread():
@@ -218,7 +225,7 @@ def test_every_word_piece_converts_in_libreoffice(kits, tmp_path):
 
     require_soffice()
     docx = sorted(p for d in kits.values() for p in d.glob("*.docx"))
-    assert len(docx) == 6 * len(kits)
+    assert len(docx) == 6 * (len(kits) - 1) + 2  # the dispense example: the light kit
     copies = []
     for p in docx:  # one folder per kit: the PDFs are written beside their copies
         cible = tmp_path / p.parent.name / p.name

@@ -180,12 +180,12 @@ def test_no_environmental_criterion_needed_under_the_dispense():
     assert "criteres" not in _constats(Consultation.model_validate(data))
 
 
-def test_missing_environmental_execution_clause_is_a_warning():
+def test_missing_environmental_execution_clause_is_an_error():
     sans = _projet(MAPA, marche__clause_environnementale=None,
                    calendrier=_calendrier(D(2026, 8, 21), 30))
     gravite, message = _constats(sans)["marche.clause_environnementale"]
-    assert gravite == "avertissement" and "L2112-2" in message and "21 août 2026" in message
-    avec = _projet(MAPA, marche__clause_environnementale="Réunions à distance privilégiées.")
+    assert gravite == "erreur" and "L2112-2" in message and "21 août 2026" in message
+    avec = _projet(MAPA, marche__clause_environnementale="Comités techniques tenus à distance.")
     assert "marche.clause_environnementale" not in _constats(avec)
     avant = _projet(MAPA, marche__clause_environnementale=None,
                     calendrier=_calendrier(D(2026, 8, 20), 30))
@@ -219,7 +219,7 @@ def test_refused_mandatory_advance_is_an_error():
     projet = _projet(RICHE, marche__avance={"versee": False}, marche__duree_mois=30)
     gravite, message = _constats(projet)["marche.avance.versee"]
     assert gravite == "erreur"
-    assert "50\u202f000\u00a0€ HT" in message and "tranche TF" in message and "R2191-3" in message
+    assert "50\u202f000\u00a0€ HT" in message and "tranche TF" in message and "R2191-13" in message
 
 
 def test_advance_rate_below_the_minimum_is_an_error():

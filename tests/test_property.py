@@ -73,7 +73,7 @@ def projets(draw) -> tuple[Consultation, str]:
 @given(projets())
 def test_any_valid_project_builds_a_consistent_kit(cas):
     projet, piege = cas
-    kit = render_kit(projet)
+    kit = render_kit(projet, kit="complet")
     assert len(kit.fichiers) == 7
     textes = {nom: normaliser(xlsx_texte(d) if nom.endswith("xlsx") else docx_texte(d))
               for nom, d in kit.fichiers.items()}

@@ -17,7 +17,13 @@ import yaml
 from cctp_builder import decision
 from cctp_builder.decision import decide, format_decision
 from cctp_builder.errors import CctpError, RegleIntrouvable
-from cctp_builder.rules import Regles, ReglesInvalides
+from cctp_builder.rules import (
+    Regles,
+    ReglesInvalides,
+    lire_tribunaux,
+    tribunal_du_departement,
+    tribunaux,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 D = dt.date
@@ -32,7 +38,7 @@ def _decide(montant, le, duree=None, **kw):
 
 
 def test_version_is_the_review_date():
-    assert REGLES.version == "2026-11-25"
+    assert REGLES.version == "2026-11-29"
     assert Regles.charger() is REGLES  # cached
 
 
@@ -82,7 +88,10 @@ def test_required_ids_exist():
         "ccag_pi", "ccag_pi_derogations", "ccag_pi_propriete_intellectuelle",
         "ccag_pi_resiliation", "ccag_pi_admission", "retenue_garantie_plafond",
         "prix_actualisation", "indice_variation_etudes", "dume_accepte",
-        "tribunaux_administratifs",
+        "signature_electronique", "avance_marche_a_tranches", "groupement_forme_imposee",
+        "groupement_mandataire_solidaire", "commission_appel_offres", "transmission_prefet",
+        "prix_revisable_aleas_majeurs", "prix_ferme_duree_max_conseillee_mois",
+        "conflit_interets_clause_etude", "ccag_pi_personnes_designees", "avis_eforms",
     }
     assert attendus <= set(REGLES.identifiants())
 
@@ -150,7 +159,7 @@ def test_regle_en_vigueur_bounds_are_inclusive():
 
 def test_a_verifier_lists_the_uncertain_rules():
     ids = {r.id for r in REGLES.a_verifier()}
-    assert {"avance_taux_minimum", "tribunaux_administratifs", "ccag_pi_resiliation",
+    assert {"avance_taux_minimum", "transmission_prefet", "ccag_pi_resiliation",
             "ccag_pi_propriete_intellectuelle", "ccag_pi_derogations", "penalites_franchise",
             "penalites_plafond_pourcentage", "critere_environnemental_sous_critere"} <= ids
     assert "seuil_publicite_boamp_jal" not in ids
@@ -210,11 +219,38 @@ def test_invalid_files_are_refused(texte, motif):
         Regles.depuis_texte(texte)
 
 
-def test_invalid_tribunal_table_is_refused():
-    texte = _yaml(_ENTREE.format(id="tribunaux_administratifs", valeur="{'04': {nom: TA, rue: x}}",
-                                 du="null", au="null").replace("unite: EUR_HT", "unite: null"))
-    with pytest.raises(ReglesInvalides, match="clés inconnues"):
-        Regles.depuis_texte(texte)
+_TABLE_TRIBUNAUX = """\
+version: "2026-11-29"
+ressort: {{reference: article R221-3 du code de justice administrative}}
+appel: {{reference: article R221-7 du code de justice administrative}}
+tribunaux:
+  - nom: Tribunal administratif de Rennes
+    departements: [{deps}]
+    adresse: 3 contour de la Motte
+    code_postal: "{cp}"
+    ville: Rennes
+    appel: Cour administrative d'appel de Nantes
+    source: https://example.org/
+    releve_le: 2026-11-29
+    a_verifier: false
+{extra}"""
+
+
+def test_tribunal_table_is_read():
+    table = lire_tribunaux(_TABLE_TRIBUNAUX.format(deps='"35", "22"', cp="35000", extra=""))
+    assert table["22"].adresse_postale == "3 contour de la Motte, 35000 Rennes"
+    assert table["35"].reference == "article R221-3 du code de justice administrative"
+
+
+@pytest.mark.parametrize(("deps", "cp", "extra", "motif"), [
+    ('"35"', "35000", "    rue: x\n", "clés inconnues"),
+    ('"35"', "3500", "", "code postal"),
+    ("35", "35000", "", "entre guillemets"),
+    ('"35", "35"', "35000", "", "relève déjà"),
+])
+def test_invalid_tribunal_table_is_refused(deps, cp, extra, motif):
+    with pytest.raises(ReglesInvalides, match=motif):
+        lire_tribunaux(_TABLE_TRIBUNAUX.format(deps=deps, cp=cp, extra=extra))
 
 
 # --------------------------------------------------------------------------- decide(): thresholds
@@ -494,19 +530,36 @@ def test_tribunal_by_departement(dep, nom, appel):
     assert "R221-3" in t.reference and "justice administrative" in t.reference
 
 
-@pytest.mark.parametrize("dep", ["75", "38", "2A", "971"])
+@pytest.mark.parametrize("dep", ["00", "20", "96", "979", "2C"])
 def test_unknown_departement_has_no_tribunal(dep):
     assert REGLES.tribunal(dep, D(2026, 5, 1)) is None
 
 
-def test_uncertain_addresses_are_left_empty_and_flagged():
-    toulon = REGLES.tribunal("83", D(2026, 5, 1))
-    assert toulon.adresse is None and toulon.code_postal is None and toulon.a_verifier
-    assert toulon.adresse_postale is None
-    marseille = REGLES.tribunal("13", D(2026, 5, 1))
-    assert marseille.adresse is None and marseille.code_postal == "13002"
-    assert "Mazenod" in marseille.note
-    assert REGLES.tribunal("84", D(2026, 5, 1)).adresse == "16 avenue Feuchères"
+DEPARTEMENTS = ([f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B"]
+                + [str(n) for n in range(971, 979)])
+
+
+def test_every_departement_has_a_tribunal_with_a_full_address():
+    table = tribunaux()
+    assert set(table) == set(DEPARTEMENTS)
+    for dep in DEPARTEMENTS:
+        t = table[dep]
+        assert t.adresse_postale and re.fullmatch(r"\d{5}", t.code_postal), dep
+        assert t.greffe and "@juradm.fr" in t.greffe and t.appel.startswith("Cour "), dep
+        assert t.source.startswith(("https://", "http://")) and t.releve_le == D(2026, 11, 29), dep
+        assert "R221-3" in t.reference
+        assert t.a_verifier is False or t.note, dep  # every unread address says why
+
+
+@pytest.mark.parametrize(("dep", "ville", "appel"), [
+    ("35", "Rennes", "Nantes"), ("69", "Lyon", "Lyon"), ("2A", "Bastia", "Marseille"),
+    ("2B", "Bastia", "Marseille"), ("971", "la Guadeloupe", "Bordeaux"),
+    ("976", "Mayotte", "Bordeaux"), ("45", "Orléans", "Versailles"), ("93", "Montreuil", "Paris"),
+    ("92", "Cergy-Pontoise", "Versailles"), ("07", "Lyon", "Lyon"), ("30", "Nîmes", "Toulouse"),
+])
+def test_tribunal_of_r221_3_and_court_of_r221_7(dep, ville, appel):
+    t = tribunal_du_departement(dep)
+    assert t.nom.endswith(ville) and t.appel.endswith(appel)
 
 
 # --------------------------------------------------------------------------- templates
@@ -537,6 +590,7 @@ SEUILS_INTERDITS = ("40 000", "60 000", "90 000", "216 000", "221 000")
 
 def _articles_des_regles() -> set[str]:
     textes = [r.reference for r in REGLES.toutes()]
+    textes += [t.reference for t in tribunaux().values()]
     return {f"{m[0]}{m[1]}" for t in textes for m in re.findall(r"\b([LRD])(\d{3,4}-\d+)\b", t)}
 
 

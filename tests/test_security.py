@@ -157,7 +157,8 @@ def test_the_template_context_is_plain_data():
 def test_unbounded_templates_end_in_a_located_error(tmp_path, ligne):
     dossier = objet(tmp_path, ligne)
     for args in (["templates", "check", str(dossier)],
-                 ["build", str(DISPENSE), "-o", "dce", "--templates", str(dossier)]):
+                 ["build", str(DISPENSE), "-o", "dce", "--kit", "complet",
+                  "--templates", str(dossier)]):
         code, sortie, rss = lancer(args, tmp_path)
         assert code == 1, sortie
         assert "cctp/01_objet" in sortie and "Traceback" not in sortie
@@ -193,13 +194,13 @@ def test_an_unclosed_tag_is_refused_by_build(tmp_path, runner):
     texte = "# Objet\nTexte {{ '\n## Perdu\nParagraphe perdu.\nFin' }}\n"
     dossier = modeles(tmp_path / "m", {"cctp/01_objet": texte})
     r = runner.invoke(main, ["build", str(DISPENSE), "-o", str(tmp_path / "dce"),
-                             "--templates", str(dossier)])
+                             "--kit", "complet", "--templates", str(dossier)])
     assert r.exit_code == 1, r.output
     assert "cctp/01_objet" in r.output and "paragraphe 2" in r.output
     assert not (tmp_path / "dce").exists() or not any((tmp_path / "dce").iterdir())
     dossier = objet(tmp_path / "n", "Le marché {{ marche.objet")
     r = runner.invoke(main, ["build", str(DISPENSE), "-o", str(tmp_path / "dce"),
-                             "--templates", str(dossier)])
+                             "--kit", "complet", "--templates", str(dossier)])
     assert r.exit_code == 1, r.output
 
 
@@ -233,7 +234,8 @@ def test_only_regular_files_inside_the_folder_are_read(tmp_path, genre):
     else:
         (dossier / "cctp" / "sous.docx").symlink_to(tmp_path)
     for args in (["templates", "check", str(dossier)],
-                 ["build", str(DISPENSE), "-o", "dce", "--templates", str(dossier)]):
+                 ["build", str(DISPENSE), "-o", "dce", "--kit", "complet",
+                  "--templates", str(dossier)]):
         code, sortie, rss = lancer(args, tmp_path, timeout=90)
         assert code == 1, sortie
         assert "01_objet" in sortie or "sous" in sortie
@@ -293,7 +295,7 @@ def test_unexpected_members_of_the_base_are_refused_and_never_copied(tmp_path, r
     r = runner.invoke(main, ["templates", "check", str(dossier)])
     assert r.exit_code == 1 and membre in r.output, r.output
     r = runner.invoke(main, ["build", str(DISPENSE), "-o", str(tmp_path / "dce"),
-                             "--templates", str(dossier)])
+                             "--kit", "complet", "--templates", str(dossier)])
     assert r.exit_code == 1 and membre in r.output, r.output
     assert "interne" not in r.output
 
@@ -310,7 +312,7 @@ def test_relationships_leaving_the_package_are_refused(tmp_path, runner):
     (dossier / "base.docx").write_bytes(
         _base_avec({}, {"word/_rels/document.xml.rels": fausse.encode()}))
     r = runner.invoke(main, ["build", str(DISPENSE), "-o", str(tmp_path / "dce"),
-                             "--templates", str(dossier)])
+                             "--kit", "complet", "--templates", str(dossier)])
     assert r.exit_code == 1 and "etc/passwd" in r.output, r.output
     assert "interne" not in r.output
     externe = xml.replace("</Relationships>", '<Relationship Id="rIdX" Type="http://schemas.'

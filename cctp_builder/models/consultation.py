@@ -22,11 +22,19 @@ from .organisation import (
     SourceFinancement,
 )
 
+FormeKit = Literal["auto", "complet", "allege"]
+
 
 class Consultation(Modele):
     """Everything the kit needs to know about one consultation."""
 
     version: Literal[1] = Field(default=1, description="Version du format de fichier projet")
+    kit: FormeKit = Field(
+        default="auto",
+        description="Forme du dossier : « auto » (allégé sous le seuil de dispense, complet "
+        "au-dessus), « complet » (les sept pièces) ou « allege » (lettre de consultation, "
+        "cahier des charges et devis)",
+    )
     acheteur: Acheteur = Field(description="L'acheteur public")
     operation: Operation = Field(description="L'opération que les études préparent")
     etudes: list[EtudeChoisie] = Field(

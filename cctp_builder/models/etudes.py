@@ -73,6 +73,11 @@ class Tranche(Modele):
     indemnite_attente: Montant | None = Field(
         default=None, description="Indemnité d'attente (€ HT), si prévue"
     )
+    indemnite_attente_apres_mois: int | None = Field(
+        default=None, ge=1, le=60,
+        description="Délai après la notification du marché (mois) au-delà duquel l'affermissement "
+        "ouvre droit à l'indemnité d'attente ; inférieur au délai d'affermissement",
+    )
     indemnite_dedit: Montant | None = Field(
         default=None, description="Indemnité de dédit (€ HT), si prévue"
     )

@@ -125,12 +125,27 @@ class Marche(Modele):
     )
     duree_mois: int = Field(ge=1, le=120, description="Durée du marché (mois), toutes tranches")
     groupement: Literal["libre", "conjoint", "solidaire"] = Field(
-        default="libre", description="Forme de groupement imposée au titulaire, le cas échéant"
+        default="conjoint",
+        description="« conjoint » (par défaut) : groupement de forme libre, dont le mandataire est "
+        "solidaire s'il est conjoint (art. R2142-24) ; « solidaire » : le groupement attributaire "
+        "devient solidaire, avec une justification (art. R2142-22) ; « libre » : aucune exigence",
+    )
+    groupement_justification: Texte | None = Field(
+        default=None,
+        description="Pourquoi la forme solidaire est nécessaire à la bonne exécution du marché "
+        "(obligatoire si groupement vaut « solidaire », art. R2142-22)",
     )
     sous_traitance: bool = Field(default=True, description="La sous-traitance est-elle admise ?")
     clause_environnementale: Texte | None = Field(
         default=None,
-        description="Condition d'exécution environnementale (art. L2112-2)",
+        description="Condition d'exécution environnementale (art. L2112-2) : une obligation "
+        "vérifiable, citée telle quelle par le CCAP, le RC et le CCTP",
+    )
+    publicite_supports: list[TexteCourt] = Field(
+        default_factory=list,
+        description="Supports de publication de l'avis, outre le profil d'acheteur (ex. « BOAMP », "
+        "« Le Dauphiné libéré, journal d'annonces légales ») ; le BOAMP et le JOUE en appel "
+        "d'offres",
     )
 
 
@@ -162,6 +177,11 @@ class Critere(Modele):
     elements: list[TexteCourt] = Field(
         default_factory=list, description="Éléments appréciés, s'il n'y a pas de sous-critères"
     )
+    definition: Texte | None = Field(
+        default=None,
+        description="Ce que le critère apprécie, en une phrase (ex. « les émissions de gaz à effet "
+        "de serre dues aux déplacements de l'équipe ») ; le RC la cite",
+    )
     sous_criteres: list[SousCritere] = Field(default_factory=list, description="Sous-critères")
 
 
@@ -174,7 +194,13 @@ class Notation(Modele):
                     "écart au moins-disant",
     )
     prix_compare: Literal["HT", "TTC"] = Field(
-        default="TTC", description="Les prix sont-ils comparés hors taxes ou toutes taxes ?"
+        default="TTC",
+        description="Les prix sont-ils comparés hors taxes ou toutes taxes ? Choix à déclarer : "
+        "« validate » avertit s'il est omis",
+    )
+    tva_recuperee: bool | None = Field(
+        default=None,
+        description="L'acheteur récupère-t-il la TVA sur cette dépense (déduction ou FCTVA) ?",
     )
     bareme_technique: TexteCourt = Field(
         default="très satisfaisant (100 %), satisfaisant (70 %), peu satisfaisant (40 %), "

@@ -34,4 +34,16 @@ PIECES: tuple[Piece, ...] = (
     Piece("aapc", "07", "Avis d'appel public à la concurrence", "AAPC"),
 )
 
-PAR_CODE: dict[str, Piece] = {p.code: p for p in PIECES}
+PIECES_ALLEGEES: tuple[Piece, ...] = (
+    Piece("lettre", "01", "Lettre de consultation", "Lettre-de-consultation"),
+    Piece("cahier", "02", "Cahier des charges", "Cahier-des-charges"),
+    Piece("devis", "03", "Devis détaillé", "Devis", "xlsx"),
+)
+"""The light kit (below the dispense threshold, or forced for a small MAPA): a letter that
+serves as règlement, a cahier des charges with one section of administrative clauses, and a
+detailed quote that, countersigned, is the contract."""
+
+PAR_CODE: dict[str, Piece] = {p.code: p for p in PIECES + PIECES_ALLEGEES}
+
+FORMES_KIT: dict[str, tuple[Piece, ...]] = {"complet": PIECES, "allege": PIECES_ALLEGEES}
+"""The pieces of each kit form (« complet », « allege »)."""

@@ -6,7 +6,7 @@ The table of pieces (numbers, titles, file names) is pure data in
 
 from __future__ import annotations
 
-from ..models.pieces import PAR_CODE, PIECES, Piece
+from ..models.pieces import FORMES_KIT, PAR_CODE, PIECES, PIECES_ALLEGEES, Piece
 from .plan import plan_piece
 
-__all__ = ["PAR_CODE", "PIECES", "Piece", "plan_piece"]
+__all__ = ["FORMES_KIT", "PAR_CODE", "PIECES", "PIECES_ALLEGEES", "Piece", "plan_piece"]

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..render import TemplateSet
 from ..resolution import EtudeResolue
+from .allege import CODES_ALLEGES, plan_allege
 
 EMPLACEMENT_ETUDES = "_etudes"
 """The fragment whose name ends with this suffix is followed by the chosen study modules."""
@@ -18,6 +19,8 @@ EMPLACEMENT_ETUDES = "_etudes"
 def plan_piece(ts: TemplateSet, code: str,
                etudes: Iterable[EtudeResolue]) -> list[tuple[str, dict[str, Any]]]:
     """The fragments of the Word piece ``code``, in order, with their extra context."""
+    if code in CODES_ALLEGES:  # the light kit's letter and cahier: no cover page
+        return plan_allege(ts, code)
     plan: list[tuple[str, dict[str, Any]]] = [("commun/page_de_garde", {})]
     for nom in ts.names():
         if not nom.startswith(f"{code}/"):

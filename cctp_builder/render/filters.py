@@ -233,7 +233,34 @@ def libelle(value: Any) -> str:
     return LIBELLES.get(str(code), str(code))
 
 
+@_passthrough
+def de(value: Any) -> str:
+    """« de » before a name, elided or contracted: d'Oraison, du Castellet, des Mées."""
+    return francais.de(str(value))
+
+
+@_passthrough
+def a(value: Any, majuscule: bool = False) -> str:
+    """« à » before a place name, contracted: à Oraison, au Castellet, aux Mées
+    (« À Oraison », « Au Castellet » at the start of a sentence with ``majuscule=true``)."""
+    texte = francais.a(str(value))
+    return texte[0].upper() + texte[1:] if majuscule else texte
+
+
+@_passthrough
+def compte(value: Any, singulier: str, pluriel: str | None = None, genre: str = "m") -> str:
+    """A counted noun that agrees: ``n|compte("réunion", genre="f")`` → aucune réunion,
+    une réunion, deux réunions; ``n|compte("tranche optionnelle", genre="f")``."""
+    v = _decimal(value)
+    if v != v.to_integral_value():
+        raise FiltreInvalide(f"nombre entier attendu, reçu {value!r}")
+    return francais.compte(int(v), singulier, pluriel, feminin=genre.startswith("f"))
+
+
 FILTERS: dict[str, Callable[..., Any]] = {
+    "a": a,
+    "compte": compte,
+    "de": de,
     "ac": ac,
     "date_fr": date_fr,
     "date_heure_fr": date_heure_fr,

@@ -123,7 +123,13 @@ def noms_lisibles(classe: type) -> frozenset[str]:
     if champs is None and dataclasses.is_dataclass(classe):
         champs = {f.name: f for f in dataclasses.fields(classe)}
     return frozenset(n for n in (champs or {}) if not n.startswith("_")) | frozenset(
-        _proprietes(classe))
+        _proprietes(classe)) | frozenset(methodes_modele(classe))
+
+
+def methodes_modele(classe: type) -> tuple[str, ...]:
+    """The methods a class documents for templates (``METHODES_MODELE``): exposed on its
+    views as ``Fonction`` (called on the original object, the result turned into views)."""
+    return tuple(n for n in getattr(classe, "METHODES_MODELE", ()) if not n.startswith("_"))
 
 
 def _champs_de(valeur: Any) -> list[str]:
@@ -161,6 +167,8 @@ def en_vue(valeur: Any, memo: dict[int, tuple[Any, Any]] | None = None) -> Any:
                 champs[nom] = en_vue(getattr(valeur, nom), memo)
             except Exception:  # noqa: BLE001 - a property that cannot be computed is absent
                 continue
+        for nom in methodes_modele(type(valeur)):
+            champs[nom] = Fonction(nom, getattr(valeur, nom))
         return vue
     if isinstance(valeur, Mapping):
         resultat = {en_vue(k, memo): en_vue(v, memo) for k, v in valeur.items()}

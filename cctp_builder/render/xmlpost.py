@@ -168,7 +168,9 @@ def _entries(root: etree._Element, facts: Facts, top: int) -> list[tuple[int, st
         level, fmt = facts.headings[style_of(p) or ""]
         num_id = p.find(f"{w('pPr')}/{w('numPr')}/{w('numId')}")
         numbered = fmt is not None and (num_id is None or num_id.get(w("val")) != "0")
-        title = " ".join("".join(p.itertext(w("t"))).split())
+        # Collapse ordinary white space only: str.split() would also eat the no-break
+        # spaces of French typography (« : », « « … » »).
+        title = re.sub(r"[ \t\r\n]+", " ", "".join(p.itertext(w("t")))).strip()
         if numbered:
             counters[level - 1] += 1
             counters[level:] = [0] * (9 - level)
