@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .catalogue import ENGAGEMENTS_ECOQUARTIER
+from .catalogue import ENGAGEMENTS_ECOQUARTIER, catalogue
+from .echelles import echelle
+from .equipe import competences_equipe
 from .errors import RegleIntrouvable
 from .legal import decision_pour
+from .models.annexes import nom_annexe
 from .models import (
     Acheteur,
     Calendrier,
@@ -24,7 +28,7 @@ from .models import (
     SousCritere,
 )
 from .pieces import PIECES, Piece
-from .resolution import resoudre
+from .resolution import Resolution, resoudre
 from .rules import Regles, Tribunal
 
 
@@ -114,6 +118,7 @@ def build_context(projet: Consultation, piece: Piece | None = None) -> dict[str,
     res = resoudre(projet)
     decision = decision_pour(projet, regles, res)
     tranches = res.tranches
+    op = projet.operation
     return {
         "acheteur": projet.acheteur,
         "operation": projet.operation,
@@ -146,23 +151,78 @@ def build_context(projet: Consultation, piece: Piece | None = None) -> dict[str,
         "pieces": PIECES,
         "doc": piece,
         "version_regles": regles.version,
+        **contexte_projet(projet, res),
+        "echelle": lambda objet: echelle(objet, op.surface_totale_ha, op.est_batiment),
     }
 
 
-NOMS_CONTEXTE: frozenset[str] = frozenset({
-    "acheteur", "operation", "marche", "calendrier", "pilotage", "concertation", "livrables",
-    "donnees", "notation", "criteres", "competences", "financement", "missions_exclues", "etudes",
-    "cles_etudes", "tranches", "tranche_ferme", "tranches_optionnelles", "montant_total_ht",
-    "duree_totale_semaines", "procedure", "regle", "regle_si", "ref", "tribunal", "engagements_ecoquartier",
-    "derogations", "chapitres_memoire", "pieces", "doc", "version_regles", "etude",
-})
-"""Top-level names known to templates (used by ``templates check``)."""
+def contexte_projet(projet: Consultation, res: Resolution) -> dict[str, Any]:
+    """Names computed from the operation profile, the meetings, the sequence and the annexes."""
+    cat = catalogue()
+    phases = res.phases
+    return {
+        "phases": phases,
+        "reunions": res.reunions,
+        "cotech": projet.pilotage.cotech is not None,
+        "leve_topographique_au_marche": any(
+            p.etude_cle == "etudes_techniques" and p.code == "topographie" for p in phases),
+        "competences_equipe": competences_equipe(projet, res),
+        "conflit_interets": [e for e in res.etudes if cat[e.cle].conflit_interets],
+        "annexes": [AnnexeKit(i + 1, a.titre, nom_annexe(i, a.fichier), a.genre)
+                    for i, a in enumerate(projet.annexes)],
+        "plan_site": next((a.titre for a in projet.annexes if a.genre == "plan_site"), None),
+        "planning": planning(res),
+    }
 
 
-TYPES_CONTEXTE: dict[str, type] = {
-    "acheteur": Acheteur, "operation": Operation, "marche": Marche, "calendrier": Calendrier,
-    "pilotage": Pilotage, "concertation": Concertation, "livrables": Livrables,
-    "donnees": Donnees, "notation": Notation,
-}
-"""Model class of the context names that are model objects (``templates check`` uses it to
-report attributes that do not exist)."""
+@dataclass(frozen=True)
+class AnnexeKit:
+    """An annex as the pieces cite it."""
+
+    numero: int
+    titre: str
+    fichier: str
+    genre: str
+
+
+@dataclass(frozen=True)
+class LignePlanning:
+    """One row of the planning chart: a phase, its weeks and its bar."""
+
+    numero: int
+    nom: str
+    debut_semaine: int
+    fin_semaine: int
+    barre: str
+
+
+@dataclass(frozen=True)
+class Planning:
+    """The planning chart of one tranche, one mark per month or half-month."""
+
+    tranche: str
+    unite: str  # "mois" or "quinzaine"
+    periodes: int
+    lignes: list[LignePlanning]
+
+
+PLEIN = "\u2588"
+VIDE = "\u2591"
+
+
+def planning(res: Resolution) -> list[Planning]:
+    """A chart per tranche: half-months up to 6 months, months beyond; the phase's execution
+    is the full block, its validation time is not shaded."""
+    out: list[Planning] = []
+    for t in res.tranches:
+        total = max((p.fin_semaine for p in t.phases), default=0)
+        pas, unite = (52 / 24, "quinzaine") if total <= 26 else (52 / 12, "mois")
+        n = max(1, math.ceil(total / pas - 1e-9))
+        lignes = []
+        for p in t.phases:
+            fin = p.debut_semaine + p.duree_semaines
+            barre = "".join(PLEIN if (p.debut_semaine < (i + 1) * pas and fin > i * pas)
+                            else VIDE for i in range(n))
+            lignes.append(LignePlanning(p.numero, p.nom, p.debut_semaine, fin, barre))
+        out.append(Planning(t.code, unite, n, lignes))
+    return out
