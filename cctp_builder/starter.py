@@ -131,10 +131,9 @@ calendrier:
 pilotage:
   copil:
     composition: [le maire et les adjoints, la direction départementale des territoires]
-    nombre_reunions: 3
+  # le nombre de réunions est calculé à partir des phases ; le comité technique est facultatif
   cotech:
     composition: [le secrétaire général, le CAUE]
-    nombre_reunions: 3
 """
 
 
