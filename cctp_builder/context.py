@@ -226,3 +226,24 @@ def planning(res: Resolution) -> list[Planning]:
             lignes.append(LignePlanning(p.numero, p.nom, p.debut_semaine, fin, barre))
         out.append(Planning(t.code, unite, n, lignes))
     return out
+
+
+NOMS_CONTEXTE: frozenset[str] = frozenset({
+    "acheteur", "operation", "marche", "calendrier", "pilotage", "concertation", "livrables",
+    "donnees", "notation", "criteres", "competences", "financement", "missions_exclues", "etudes",
+    "cles_etudes", "tranches", "tranche_ferme", "tranches_optionnelles", "montant_total_ht",
+    "duree_totale_semaines", "procedure", "regle", "regle_si", "ref", "tribunal", "engagements_ecoquartier",
+    "derogations", "chapitres_memoire", "pieces", "doc", "version_regles", "etude",
+    "phases", "reunions", "cotech", "leve_topographique_au_marche", "competences_equipe",
+    "conflit_interets", "annexes", "plan_site", "planning", "echelle",
+})
+"""Top-level names known to templates (used by ``templates check``)."""
+
+
+TYPES_CONTEXTE: dict[str, type] = {
+    "acheteur": Acheteur, "operation": Operation, "marche": Marche, "calendrier": Calendrier,
+    "pilotage": Pilotage, "concertation": Concertation, "livrables": Livrables,
+    "donnees": Donnees, "notation": Notation,
+}
+"""Model class of the context names that are model objects (``templates check`` uses it to
+report attributes that do not exist)."""

@@ -106,6 +106,14 @@ def jours_non_ouvres(projet: Consultation) -> list[Constat]:
     return out
 
 
+def jour_ouvre(d: dt.date) -> dt.date:
+    """``d`` or the next day that is neither a weekend nor a French public holiday."""
+    feries = holidays.country_holidays("FR", years={d.year, d.year + 1})
+    while d.weekday() >= 5 or d in feries:
+        d += dt.timedelta(days=1)
+    return d
+
+
 def _mois(d: dt.date) -> str:
     return ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
             "septembre", "octobre", "novembre", "décembre")[d.month - 1]

@@ -296,6 +296,14 @@ def test_final_succeeds_once_every_marker_is_filled(runner, tmp_path):
     projet = tmp_path / "complet.yaml"
     projet.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
     res = runner.invoke(main, ["validate", str(projet)])
+    assert "plan du site" in res.output  # no site plan: a marker that --final refuses
+    assert runner.invoke(main, ["build", str(projet), "-o", str(tmp_path / "x"),
+                                "--final"]).exit_code == 1
+    assert not (tmp_path / "x" / "CHV-2026-03").exists()
+    (tmp_path / "plan.pdf").write_bytes(b"%PDF-1.4 plan du site")
+    data["annexes"] = [{"fichier": "plan.pdf", "titre": "Plan du site et des périmètres"}]
+    projet.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    res = runner.invoke(main, ["validate", str(projet)])
     assert res.exit_code == 0 and "Repères" not in res.output, res.output
     res = runner.invoke(main, ["build", str(projet), "-o", str(tmp_path / "dce"), "--final"])
     assert res.exit_code == 0, res.output
