@@ -50,6 +50,12 @@ _SANS_COTECH = [
 ]
 
 
+_SANS_PRIVE = [
+    (", projet urbain partenarial, concession", ", concession"),
+    (", projet urbain partenarial ou concession", " ou concession"),
+]
+
+
 def sans_cotech(texte: str) -> str:
     """A phase text rewritten for a project that has no technical committee."""
     for avant, apres in _SANS_COTECH:
@@ -253,9 +259,13 @@ def _texte_du_projet(projet: Consultation):  # type: ignore[no-untyped-def]
     surface = projet.operation.surface_totale_ha
     batiment = projet.operation.est_batiment
     cotech = projet.pilotage.cotech is not None
+    communal = projet.operation.tout_communal
 
     def texte(x: str) -> str:
         x = remplacer_echelles(x, surface, batiment)
+        if communal:  # no private owner: the partnership formulas are off the table
+            for avant, apres in _SANS_PRIVE:
+                x = x.replace(avant, apres)
         return x if cotech else sans_cotech(x)
 
     return texte
