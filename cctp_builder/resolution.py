@@ -260,12 +260,19 @@ def _texte_du_projet(projet: Consultation):  # type: ignore[no-untyped-def]
     batiment = projet.operation.est_batiment
     cotech = projet.pilotage.cotech is not None
     communal = projet.operation.tout_communal
+    remplacements = list(_SANS_PRIVE) if communal else []  # no private owner: no PUP
+    if projet.operation.nature != "extension":
+        remplacements.append((", trame agricole, lisières", ", patrimoine bâti, espaces libres"))
+    types = {d.type for d in projet.operation.documents_planification}
+    cadre = [n for t, n in (("scot", "du SCoT"), ("plh", "du PLH")) if t in types]
+    remplacements.append(("orientations du SCoT et du PLH",
+                          "orientations " + " et ".join(cadre) if cadre
+                          else "documents supra-communaux"))
 
     def texte(x: str) -> str:
         x = remplacer_echelles(x, surface, batiment)
-        if communal:  # no private owner: the partnership formulas are off the table
-            for avant, apres in _SANS_PRIVE:
-                x = x.replace(avant, apres)
+        for avant, apres in remplacements:
+            x = x.replace(avant, apres)
         return x if cotech else sans_cotech(x)
 
     return texte
