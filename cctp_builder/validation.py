@@ -106,28 +106,33 @@ def _durees(p: Consultation, res: Resolution) -> list[Constat]:
                   f"{t.duree_calendaire_semaines} avec les temps de validation")
         if t.est_ferme:
             if mois > duree:
-                out.append(Constat("marche.duree_mois", f"la tranche ferme demande {mois:.1f} mois "
+                out.append(Constat("marche.duree_mois", f"la tranche ferme demande {_fr(mois)} mois "
                                    f"({detail}), plus que la durée du marché ({duree} mois) : "
                                    "calendrier impossible."))
             elif mois > duree - 1:
-                out.append(Constat("marche.duree_mois", f"la tranche ferme demande {mois:.1f} mois "
+                out.append(Constat("marche.duree_mois", f"la tranche ferme demande {_fr(mois)} mois "
                                    f"({detail}) pour un marché de {duree} mois : calendrier tendu.",
                                    "avertissement"))
             continue
         au_plus_tot = tf_mois + mois
         if au_plus_tot > duree:
             out.append(Constat(f"tranches.{i}", f"la tranche {t.code}, même affermie dès la fin de "
-                               f"la tranche ferme, s'achèverait après {au_plus_tot:.1f} mois "
+                               f"la tranche ferme, s'achèverait après {_fr(au_plus_tot)} mois "
                                f"({detail}), au-delà de la durée du marché ({duree} mois) : "
                                "calendrier impossible."))
             continue
         fin = Decimal(t.delai_affermissement_mois or 0) + mois
         if fin > duree:
             out.append(Constat(f"tranches.{i}.delai_affermissement_mois", f"la tranche {t.code} "
-                               f"affermie au terme de son délai s'achèverait après {fin:.1f} mois "
+                               f"affermie au terme de son délai s'achèverait après {_fr(fin)} mois "
                                f"({detail}), au-delà de la durée du marché ({duree} mois) : "
                                "calendrier tendu.", "avertissement"))
     return out
+
+
+def _fr(x: Decimal) -> str:
+    """« 5,1 » : one decimal, French comma."""
+    return f"{x:.1f}".replace(".", ",")
 
 
 def _reunions_declarees(p: Consultation, res: Resolution) -> list[Constat]:
