@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -254,7 +255,7 @@ def resoudre(projet: Consultation) -> Resolution:
     return res
 
 
-def _texte_du_projet(projet: Consultation):  # type: ignore[no-untyped-def]
+def _texte_du_projet(projet: Consultation) -> Callable[[str], str]:
     """Catalogue text adapted to the project: scales from the data table, no COTECH if none."""
     surface = projet.operation.surface_totale_ha
     batiment = projet.operation.est_batiment
