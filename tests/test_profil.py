@@ -312,3 +312,13 @@ def test_meetings_durations_scales_and_skills_agree_across_pieces(chemin):
     # scales: every scale printed by the CCTP comes from the table
     for e in re.findall(r"1/(\d[\d\u00a0\u202f ]*\d|\d+)", t["CCTP"]):
         assert int(re.sub(r"\D", "", e)) in {25000, 10000, 5000, 2000, 1000, 500, 200, 100, 50}
+
+
+def test_land_control_in_figures_only_when_given():
+    data = donnees(MAPA)
+    assert "Maîtrise foncière de l'opération" not in cctp(data)
+    data["operation"]["foncier"] = {"communal_ha": 1.2, "prive_ha": 0.4,
+                                    "acquisitions": ["parcelle AB 12, en négociation"]}
+    texte = cctp(data)
+    assert "1,2 ha appartenant à la commune et 0,4 ha restant à des propriétaires privés" in texte
+    assert "parcelle AB 12, en négociation" in texte
