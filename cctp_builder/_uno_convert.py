@@ -110,11 +110,13 @@ def _connect(job, proc: subprocess.Popen):
         code = proc.poll()
         if code is not None and code != 81:  # 81: oosplash restarts soffice after first start
             raise RuntimeError(
-                f"LibreOffice s'est arrêté au démarrage (code {code}) avant d'accepter la connexion."
+                f"LibreOffice s'est arrêté au démarrage (code {code}) avant d'accepter "
+                "la connexion."
             )
         if time.monotonic() >= deadline:
             raise RuntimeError(
-                f"LibreOffice n'a pas accepté la connexion UNO en {job.get('connect_timeout', 60)} s."
+                "LibreOffice n'a pas accepté la connexion UNO en "
+                f"{job.get('connect_timeout', 60)} s."
             )
         time.sleep(delay)
         delay = min(delay * 1.5, 0.1)
@@ -179,11 +181,11 @@ def _group_alive(pgid: int) -> bool:
     gets to it: ``killpg(pgid, 0)`` would report those as alive.
     """
     if os.path.isdir("/proc"):
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
+        with os.scandir("/proc") as entrees:  # an early return must still close it
+            pids = [e.name for e in entrees if e.name.isdigit()]
+        for pid in pids:
             try:
-                with open(f"/proc/{entry.name}/stat", "rb") as f:
+                with open(f"/proc/{pid}/stat", "rb") as f:
                     stat = f.read()
             except OSError:
                 continue

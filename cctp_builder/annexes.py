@@ -30,12 +30,14 @@ def verifier_annexes(projet: Consultation, racine: Path) -> list[Constat]:
         f = racine / a.fichier
         ext = f.suffix.lower()
         if ext not in EXTENSIONS:
-            out.append(Constat(chemin, f"type de fichier non accepté pour l'annexe « {a.fichier} » "
-                                       f"(formats acceptés : {', '.join(sorted(set(EXTENSIONS.values())))})."))
+            formats = ", ".join(sorted(set(EXTENSIONS.values())))
+            out.append(Constat(chemin, f"type de fichier non accepté pour l'annexe "
+                                       f"« {a.fichier} » (formats acceptés : {formats})."))
             continue
         if not f.is_file():
             out.append(Constat(chemin, f"le fichier « {a.fichier} » de l'annexe « {a.titre} » "
-                                       f"est introuvable (chemin relatif au fichier projet : {f})."))
+                                       "est introuvable (chemin relatif au fichier projet : "
+                                       f"{f})."))
             continue
         taille = f.stat().st_size
         total += taille
@@ -46,8 +48,8 @@ def verifier_annexes(projet: Consultation, racine: Path) -> list[Constat]:
         elif taille == 0:
             out.append(Constat(chemin, f"le fichier « {a.fichier} » est vide."))
     if total > TAILLE_MAX_TOTALE:
-        out.append(Constat("annexes", f"les annexes pèsent {total / 2**20:.1f} Mio au total, au-delà "
-                                      f"de {TAILLE_MAX_TOTALE // 2**20} Mio."))
+        out.append(Constat("annexes", f"les annexes pèsent {total / 2**20:.1f} Mio au total, "
+                                      f"au-delà de {TAILLE_MAX_TOTALE // 2**20} Mio."))
     return out
 
 

@@ -57,7 +57,8 @@ def construire_un(fichier: str, options: Options) -> Issue:
     except CctpError as exc:
         return Issue(fichier, False, str(exc))
     except Exception as exc:  # noqa: BLE001 - one bad file never stops the others
-        return Issue(fichier, False, f"erreur interne inattendue ({exc.__class__.__name__} : {exc})")
+        return Issue(fichier, False,
+                     f"erreur interne inattendue ({exc.__class__.__name__} : {exc})")
     dossier = chemins[0].parent if chemins else options.sortie
     return Issue(fichier, True, f"{dossier} ({len(chemins)} fichiers)", tuple(map(str, chemins)))
 

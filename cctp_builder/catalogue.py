@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 from importlib import resources
+from typing import Any
 
-import yaml
 from pydantic import Field, ValidationError
 
+from .donnees_yaml import lire_yaml
 from .errors import CctpError
 from .models.base import Modele, Texte, TexteCourt
 from .models.etudes import Phase
@@ -78,7 +78,7 @@ def catalogue() -> dict[str, ModuleEtude]:
     """The study modules by key, loaded once from the packaged data."""
     texte = (resources.files("cctp_builder") / "data" / "etudes.yaml").read_text("utf-8")
     try:
-        cat = Catalogue.model_validate(yaml.safe_load(texte))
+        cat = Catalogue.model_validate(lire_yaml(texte))
     except ValidationError as exc:  # a packaging defect, caught by the test suite
         raise CctpError(f"Catalogue des études invalide : {exc}") from exc
     return {m.cle: m for m in cat.modules}

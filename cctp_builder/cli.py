@@ -81,7 +81,8 @@ def _afficher_constats(titre: str, constats: list[Constat]) -> None:
 
 @main.command()
 @click.argument("fichiers", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--json", "en_json", is_flag=True, help="Constats en JSON (path, line, message, severity).")
+@click.option("--json", "en_json", is_flag=True,
+              help="Constats en JSON (path, line, message, severity).")
 @_gere_erreurs
 def validate(fichiers: tuple[Path, ...], en_json: bool) -> None:
     """Vérifie un ou plusieurs fichiers projet (structure, cohérence, règles juridiques).
@@ -136,7 +137,8 @@ def schema() -> None:
 
 @main.command()
 @click.argument("fichier", type=click.Path(path_type=Path))
-@click.option("--etudes", metavar="CLÉS", default="programmation_urbaine,faisabilite_amenagement,concertation",
+@click.option("--etudes", metavar="CLÉS",
+              default="programmation_urbaine,faisabilite_amenagement,concertation",
               show_default=True, help="Clés des modules d'étude, séparées par des virgules.")
 @click.option("--force", is_flag=True, help="Remplacer le fichier s'il existe.")
 @_gere_erreurs
@@ -175,8 +177,11 @@ def etudes(en_json: bool) -> None:
 
 
 def _montant(_ctx: click.Context, _param: click.Parameter, valeur: str) -> Decimal:
+    from .francais import NBSP, NNBSP
+
     try:
-        montant = Decimal(valeur.replace(" ", "").replace("\u202f", "").replace(",", "."))
+        montant = Decimal(valeur.replace(" ", "").replace(NBSP, "").replace(NNBSP, "")
+                          .replace(",", "."))
     except InvalidOperation:
         raise click.BadParameter(
             f"« {valeur} » n'est pas un montant (ex. 150000 ou 59999,99).") from None
@@ -204,7 +209,7 @@ def procedure(montant: Decimal, le: Any, mois: float | None, en_json: bool) -> N
     environnemental, pondération et données essentielles, chacun avec sa référence ;
     en fin de sortie, les règles encore à vérifier sur Légifrance.
     """
-    from .rules import decide, format_decision
+    from .decision import decide, format_decision
 
     jour = le.date() if le is not None else date.today()
     decision = decide(montant, jour, mois)

@@ -12,7 +12,6 @@ from .echelles import echelle
 from .equipe import competences_equipe
 from .errors import RegleIntrouvable
 from .legal import decision_pour
-from .models.annexes import nom_annexe
 from .models import (
     Acheteur,
     Calendrier,
@@ -27,7 +26,8 @@ from .models import (
     Pilotage,
     SousCritere,
 )
-from .pieces import PIECES, Piece
+from .models.annexes import nom_annexe
+from .models.pieces import PIECES, Piece
 from .resolution import Resolution, resoudre
 from .rules import Regles, Tribunal
 
@@ -71,7 +71,8 @@ def chapitres_memoire(projet: Consultation) -> list[ChapitreMemoire]:
     for c in projet.criteres:
         if c.type in ("prix", "cout"):
             continue
-        for s in c.sous_criteres or [None]:
+        sous: list[SousCritere | None] = [*c.sous_criteres] or [None]
+        for s in sous:
             out.append(ChapitreMemoire(len(out) + 1, c, s))
     return out
 
@@ -232,7 +233,8 @@ NOMS_CONTEXTE: frozenset[str] = frozenset({
     "acheteur", "operation", "marche", "calendrier", "pilotage", "concertation", "livrables",
     "donnees", "notation", "criteres", "competences", "financement", "missions_exclues", "etudes",
     "cles_etudes", "tranches", "tranche_ferme", "tranches_optionnelles", "montant_total_ht",
-    "duree_totale_semaines", "procedure", "regle", "regle_si", "ref", "tribunal", "engagements_ecoquartier",
+    "duree_totale_semaines", "procedure", "regle", "regle_si", "ref", "tribunal",
+    "engagements_ecoquartier",
     "derogations", "chapitres_memoire", "pieces", "doc", "version_regles", "etude",
     "phases", "reunions", "cotech", "leve_topographique_au_marche", "competences_equipe",
     "conflit_interets", "annexes", "plan_site", "planning", "echelle",

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from .francais import date_fr, montant_fr
-from .rules import LIBELLES_PROCEDURE, PROCEDURES, Procedure, Publicite, Regle, Regles, _jour
+from .rules import LIBELLES_PROCEDURE, PROCEDURES, Procedure, Publicite, Regle, Regles, jour
 
 # --------------------------------------------------------------------------- decision
 
@@ -162,7 +162,7 @@ def decide(montant_ht: Decimal | float | int, le: dt.date, duree_mois: float | N
     by the required one (and noted). Every threshold and date is read from the rules data.
     """
     m = _montant(montant_ht)
-    le = _jour(le)
+    le = jour(le)
     if duree_mois is not None and (isinstance(duree_mois, bool) or duree_mois < 0):
         raise ValueError(f"Durée du marché invalide : {duree_mois!r} mois.")
     regles = regles or Regles.charger()

@@ -52,11 +52,12 @@ def competences_equipe(projet: Consultation, res: Resolution) -> list[Competence
                 if t not in c.tranches:
                     c.tranches.append(t)
     for comp in projet.competences:
-        c = out.get(_cle(comp.domaine))
-        if c is None:
+        existante = out.get(_cle(comp.domaine))
+        if existante is None:
             out[_cle(comp.domaine)] = CompetenceEquipe(comp.domaine, comp.exigence,
                                                        comp.precision)
         else:
-            c.exigence, c.precision = comp.exigence, comp.precision or c.precision
+            existante.exigence = comp.exigence
+            existante.precision = comp.precision or existante.precision
     ordre = {"obligatoire": 0, "souhaitee": 1}
     return sorted(out.values(), key=lambda c: (ordre[c.exigence], c.optionnelle_seulement))

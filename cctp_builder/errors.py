@@ -5,7 +5,10 @@ Every error a user can meet carries a French message. The tree::
     CctpError                      base of every error of the package (exit status 1)
     ├── ProjetInvalide             the project file is unreadable or invalid (carries findings)
     ├── RegleIntrouvable           the rules data has no entry in force for a date
+    ├── ReglesInvalides            the rules data file is malformed (rules.py)
     ├── ModeleInvalide             a Word template is broken, unsafe or fails to render
+    ├── FiltreInvalide             a template filter got a value it cannot format (render.filters)
+    ├── MarkupError                a line of templates_src/ cannot be converted (render.markup)
     ├── ConversionPdfImpossible    LibreOffice is absent or failed
     └── SortieExistante            the output folder exists and --force was not given
 

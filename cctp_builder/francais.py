@@ -11,6 +11,9 @@ from babel.numbers import format_decimal
 
 LOCALE = "fr_FR"
 NBSP = "\u00a0"
+"""No-break space: before « : ; ! ? », inside « », between a number and its unit."""
+NNBSP = "\u202f"
+"""Narrow no-break space: babel's thousands separator in fr_FR."""
 
 
 def date_fr(d: dt.date) -> str:

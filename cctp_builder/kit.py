@@ -20,28 +20,12 @@ from ._version import __version__
 from .context import build_context
 from .errors import CctpError, SortieExistante
 from .models import Consultation
-from .pieces import PAR_CODE, PIECES, Piece
+from .pieces import PAR_CODE, PIECES, Piece, plan_piece
 from .render import TemplateSet, render_docx
-from .resolution import EtudeResolue
 from .rules import Regles
 
 MARQUEUR = "[À compléter"
-_ETUDES_SLOT = "_etudes"
-
 Progression = Callable[[str], None]
-
-
-def plan_piece(ts: TemplateSet, code: str,
-               etudes: Iterable[EtudeResolue]) -> list[tuple[str, dict[str, Any]]]:
-    """The fragments of a Word piece, in order (see docs/architecture.md, « Plan of a piece »)."""
-    plan: list[tuple[str, dict[str, Any]]] = [("commun/page_de_garde", {})]
-    for nom in ts.names():
-        if not nom.startswith(f"{code}/"):
-            continue
-        plan.append((nom, {}))
-        if nom.endswith(_ETUDES_SLOT):
-            plan.extend((f"etudes/{e.cle}", {"etude": e}) for e in etudes)
-    return plan
 
 
 def _date_time(projet: Consultation) -> tuple[int, int, int, int, int, int]:

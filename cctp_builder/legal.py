@@ -1,6 +1,6 @@
 """Legal checks of a project against the rules: procedure, delays, criteria, advance.
 
-``decision_pour(projet)`` computes the :class:`~cctp_builder.rules.Decision` of a project;
+``decision_pour(projet)`` computes the :class:`~cctp_builder.decision.Decision` of a project;
 ``check(projet, decision)`` lists what the project does that the rules forbid (« erreur ») or
 advise against (« avertissement »), each finding citing its legal reference.
 """
@@ -11,18 +11,13 @@ import re
 from dataclasses import replace
 from decimal import Decimal
 
+from .decision import Decision, decide
 from .errors import Constat, ProjetInvalide
+from .francais import date_fr, montant_fr
 from .models import Consultation
+from .models.base import SEMAINES_PAR_MOIS
 from .resolution import Resolution, resoudre
-from .rules import (
-    LIBELLES_PROCEDURE,
-    PROCEDURES,
-    Decision,
-    Regles,
-    date_fr,
-    decide,
-    montant_fr,
-)
+from .rules import LIBELLES_PROCEDURE, PROCEDURES, Regles
 
 __all__ = ["check", "decision_pour"]
 
@@ -59,9 +54,6 @@ def decision_pour(projet: Consultation, regles: Regles | None = None,
     return decision
 
 
-_SEMAINES_PAR_MOIS = Decimal("4.345")
-
-
 def _avance_par_tranche(projet: Consultation, d: Decision, regles: Regles,
                         res: Resolution) -> Decision:
     """In a marché à tranches the advance is due tranche by tranche: amount of the tranche
@@ -70,7 +62,7 @@ def _avance_par_tranche(projet: Consultation, d: Decision, regles: Regles,
     dues = tuple(
         t.code for t in res.tranches
         if t.montant_estime_ht is not None and t.montant_estime_ht > d.seuil_avance_montant
-        and Decimal(t.duree_semaines) / _SEMAINES_PAR_MOIS > d.seuil_avance_duree_mois)
+        and Decimal(t.duree_semaines) / SEMAINES_PAR_MOIS > d.seuil_avance_duree_mois)
     reference = regles.reference("avance_marche_a_tranches", le)
     return replace(d, avance_obligatoire=bool(dues), avance_tranches=dues,
                    references={**d.references, "avance": reference})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from pydantic import ValidationError
@@ -30,6 +30,11 @@ _Chargeur = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ALIAS_MAX = 20
 
 
+def _repere(ev: yaml.Event) -> yaml.Mark | None:
+    """The position of a parser event (libyaml's C marks have the same fields)."""
+    return cast("yaml.Mark | None", ev.start_mark)
+
+
 def _examiner_evenements(texte: str) -> None:
     """Refuse deep nesting, alias bombs and huge structures before building anything."""
     profondeur = noeuds = alias = 0
@@ -39,7 +44,7 @@ def _examiner_evenements(texte: str) -> None:
             noeuds += 1
             if profondeur > PROFONDEUR_MAX:
                 raise yaml.MarkedYAMLError("", None, f"imbrication trop profonde (plus de "
-                                           f"{PROFONDEUR_MAX} niveaux)", ev.start_mark)
+                                           f"{PROFONDEUR_MAX} niveaux)", _repere(ev))
         elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             profondeur -= 1
         elif isinstance(ev, yaml.ScalarEvent):
@@ -48,10 +53,10 @@ def _examiner_evenements(texte: str) -> None:
             alias += 1
             if alias > ALIAS_MAX:
                 raise yaml.MarkedYAMLError("", None, "trop d'alias YAML (« *nom ») : ce fichier "
-                                           "ressemble à une bombe d'expansion", ev.start_mark)
+                                           "ressemble à une bombe d'expansion", _repere(ev))
         if noeuds > NOEUDS_MAX:
             raise yaml.MarkedYAMLError("", None, f"structure trop volumineuse (plus de "
-                                       f"{NOEUDS_MAX} valeurs)", ev.start_mark)
+                                       f"{NOEUDS_MAX} valeurs)", _repere(ev))
 
 
 def _echec(fichier: str, message: str, ligne: int | None = None, colonne: int | None = None,
@@ -77,7 +82,8 @@ def _lire_texte(chemin: Path) -> str:
         brut = f.read(TAILLE_MAX + 1)
     if b"\x00" in brut:
         ligne = brut[: brut.index(b"\x00")].count(b"\n") + 1
-        raise _echec(nom, "le fichier contient un octet nul : ce n'est pas un fichier texte.", ligne)
+        raise _echec(nom, "le fichier contient un octet nul : ce n'est pas un fichier texte.",
+                     ligne)
     try:
         texte = brut.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic_core import ErrorDetails
 
 from .errors import Constat
 from .models import Consultation
@@ -72,7 +73,7 @@ def _champs(modele: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return sorted(getattr(cible, "model_fields", {}))
 
 
-def message_pydantic(err: dict[str, Any]) -> Constat:
+def message_pydantic(err: ErrorDetails) -> Constat:
     """Turn one pydantic error into a French finding (path without line yet)."""
     loc = tuple(err.get("loc", ()))
     chemin = ".".join(str(p) for p in loc)

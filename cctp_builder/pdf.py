@@ -96,8 +96,8 @@ def convertir_en_pdf(
 
     Each PDF is written beside its document (``a/b.docx`` → ``a/b.pdf``) or, when
     ``out_dir`` is given, into ``out_dir`` (created if needed). The list returned holds
-    absolute paths, in the order of ``docx_paths``. Tables of contents are refreshed when the UNO way is
-    available. ``timeout`` bounds the whole call, LibreOffice's start included.
+    absolute paths, in the order of ``docx_paths``. Tables of contents are refreshed when the
+    UNO way is available. ``timeout`` bounds the whole call, LibreOffice's start included.
 
     Raises ``ConversionPdfImpossible`` (French message) when LibreOffice is absent, fails,
     exceeds the timeout, or leaves a document without its PDF.
@@ -131,7 +131,7 @@ def convertir_en_pdf(
 
     # One conversion per distinct document, in first-seen order.
     uniques: dict[Path, Path] = {}
-    for src, dst in zip(sources, destinations):
+    for src, dst in zip(sources, destinations, strict=True):
         uniques.setdefault(src, dst)
 
     try:
@@ -295,14 +295,16 @@ def _tuer_orphelins(marqueur: str) -> None:
     if not os.path.isdir("/proc"):
         return
     cle = marqueur.encode()
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+    with os.scandir("/proc") as entrees:  # closed even when a process vanishes mid-walk
+        pids = [int(e.name) for e in entrees if e.name.isdigit()]
+    for pid in pids:
+        if pid == os.getpid():
             continue
         try:
-            with open(f"/proc/{entry.name}/cmdline", "rb") as f:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
                 if cle not in f.read():
                     continue
-            os.kill(int(entry.name), signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)
         except (OSError, ValueError):
             continue
 
@@ -351,7 +353,7 @@ def _copier_entrees(sources: list[Path], work: Path, *, noms_uniques: bool) -> d
 
 def _refuser_collisions(sources: list[Path], destinations: list[Path]) -> None:
     vus: dict[Path, Path] = {}
-    for src, dst in zip(sources, destinations):
+    for src, dst in zip(sources, destinations, strict=True):
         autre = vus.setdefault(dst, src)
         if autre != src:
             raise ConversionPdfImpossible(

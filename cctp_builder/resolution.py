@@ -41,7 +41,8 @@ def compter_reunion(texte: str) -> tuple[str, int]:
 _SANS_COTECH = [
     ("réunions du comité technique", "réunions de travail avec les services de la commune"),
     ("réunion du comité technique", "réunion de travail avec les services de la commune"),
-    ("réunion de travail du comité technique", "réunion de travail avec les services de la commune"),
+    ("réunion de travail du comité technique",
+     "réunion de travail avec les services de la commune"),
     ("avec le comité technique", "avec les services de la commune"),
     ("par le comité technique", "par les services de la commune"),
     ("au comité technique", "aux services de la commune"),
@@ -226,7 +227,8 @@ def resoudre(projet: Consultation) -> Resolution:
                                         + " La liste : cctp-builder etudes."))
             continue
         if choix.module in vues:
-            res.constats.append(Constat(chemin, f"le module « {choix.module} » est choisi deux fois."))
+            res.constats.append(Constat(chemin,
+                                        f"le module « {choix.module} » est choisi deux fois."))
             continue
         vues.add(choix.module)
         texte = _texte_du_projet(projet)
@@ -349,7 +351,8 @@ def _affecter_tranches(tranches: list[Tranche], res: Resolution,
             cle, _, code = ref.partition("/")
             if cle not in modules:
                 res.constats.append(Constat(chemin, f"« {ref} » désigne un module qui n'est pas "
-                                            "retenu dans « etudes »." + suggestion(cle, sorted(modules))))
+                                            "retenu dans « etudes »."
+                                            + suggestion(cle, sorted(modules))))
                 continue
             cibles = modules[cle].phases if not code else [par_ref[ref]] if ref in par_ref else []
             if not cibles:

@@ -12,31 +12,29 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
 import yaml
+from pydantic import ValidationError
 
+from .donnees_yaml import lire_yaml
 from .errors import CctpError, RegleIntrouvable
-from .francais import date_fr, montant_fr
+from .francais import date_fr
+from .models.regles import EntreeRegle, FichierRegles, messages_fr
 
 __all__ = [
     "LIBELLES_PROCEDURE",
     "PROCEDURES",
-    "Decision",
     "Procedure",
     "Publicite",
     "Regle",
     "Regles",
     "ReglesInvalides",
     "Tribunal",
-    "date_fr",
-    "decide",
-    "format_decision",
-    "montant_fr",
+    "jour",
 ]
 
 Procedure = Literal["dispense", "mapa", "appel_offres_ouvert"]
@@ -75,7 +73,7 @@ class Regle:
     note: str | None = None
 
     def en_vigueur(self, le: dt.date) -> bool:
-        le = _jour(le)
+        le = jour(le)
         return (self.en_vigueur_du is None or self.en_vigueur_du <= le) and (
             self.au is None or le <= self.au)
 
@@ -111,21 +109,14 @@ class Tribunal:
         return None
 
 
-_CLES_RACINE = frozenset({"version", "regles"})
-_CLES_REGLE = frozenset({"id", "libelle", "valeur", "unite", "en_vigueur_du", "au", "reference",
-                         "source", "a_verifier", "note"})
-_CLES_FACULTATIVES = frozenset({"note"})
 _CLES_TRIBUNAL = frozenset({"nom", "adresse", "code_postal", "ville", "appel", "a_verifier",
                             "note"})
-_UNITES_DECIMALES = frozenset({"EUR_HT", "EUR", "pourcentage", "points", "coefficient"})
-_UNITES_ENTIERES = frozenset({"jours", "mois"})
-_UNITES = _UNITES_DECIMALES | _UNITES_ENTIERES | {"date", None}
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _DEPARTEMENT = re.compile(r"^(\d{2}|2[AB]|97\d)$")
 _ID_TRIBUNAUX = "tribunaux_administratifs"
 
 
-def _jour(le: dt.date) -> dt.date:
+def jour(le: dt.date) -> dt.date:
+    """The calendar day of a date or datetime (TypeError for anything else)."""
     if isinstance(le, dt.datetime):
         return le.date()
     if not isinstance(le, dt.date):
@@ -142,34 +133,10 @@ def _figer(v: Any) -> Any:
     return v
 
 
-def _date_ou_rien(v: Any, ou: str) -> dt.date | None:
-    if v is None or (isinstance(v, dt.date) and not isinstance(v, dt.datetime)):
-        return v
-    raise ReglesInvalides(f"{ou} : date attendue au format AAAA-MM-JJ (sans guillemets), "
-                          f"reçu {v!r}")
-
-
 def _texte(v: Any, ou: str) -> str:
     if not isinstance(v, str) or not v.strip():
         raise ReglesInvalides(f"{ou} : texte non vide attendu, reçu {v!r}")
     return v.strip()
-
-
-def _valeur(v: Any, unite: str | None, ou: str) -> Any:
-    if unite in _UNITES_DECIMALES:
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            raise ReglesInvalides(f"{ou} : nombre attendu pour l'unité {unite}, reçu {v!r}")
-        return Decimal(str(v))
-    if unite in _UNITES_ENTIERES:
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise ReglesInvalides(f"{ou} : nombre entier attendu pour l'unité {unite}, "
-                                  f"reçu {v!r}")
-        return v
-    if unite == "date":
-        if _date_ou_rien(v, ou) is None:
-            raise ReglesInvalides(f"{ou} : une date est attendue pour l'unité « date »")
-        return v
-    return _figer(v)
 
 
 def _verifier_tribunaux(valeur: Any, ou: str) -> None:
@@ -193,46 +160,21 @@ def _verifier_tribunaux(valeur: Any, ou: str) -> None:
             raise ReglesInvalides(f"{lieu} : code postal à 5 chiffres attendu")
 
 
-def _lire_regle(brut: Any, rang: int) -> Regle:
-    ou = f"règle n° {rang}"
-    if not isinstance(brut, Mapping):
-        raise ReglesInvalides(f"{ou} : une entrée (clé: valeur) est attendue")
-    ident = brut.get("id")
-    if not isinstance(ident, str) or not _ID.match(ident):
-        raise ReglesInvalides(f"{ou} : identifiant en minuscules ASCII attendu, reçu {ident!r}")
-    ou = f"règle n° {rang} « {ident} »"
-    inconnues = set(brut) - _CLES_REGLE
-    if inconnues:
-        raise ReglesInvalides(f"{ou} : clés inconnues {sorted(inconnues)}")
-    manquantes = _CLES_REGLE - _CLES_FACULTATIVES - set(brut)
-    if manquantes:
-        raise ReglesInvalides(f"{ou} : clés manquantes {sorted(manquantes)}")
-    unite = brut["unite"]
-    if unite not in _UNITES:
-        raise ReglesInvalides(f"{ou} : unité inconnue {unite!r}")
-    du = _date_ou_rien(brut["en_vigueur_du"], f"{ou}, en_vigueur_du")
-    au = _date_ou_rien(brut["au"], f"{ou}, au")
-    if du and au and au < du:
-        raise ReglesInvalides(f"{ou} : la date de fin précède la date d'entrée en vigueur")
-    source = _texte(brut["source"], f"{ou}, source")
-    if not source.startswith(("https://", "http://")):
-        raise ReglesInvalides(f"{ou} : la source doit être une adresse http(s)")
-    if not isinstance(brut["a_verifier"], bool):
-        raise ReglesInvalides(f"{ou} : a_verifier doit valoir true ou false")
-    if ident == _ID_TRIBUNAUX:
-        _verifier_tribunaux(brut["valeur"], ou)
-    note = brut.get("note")
+def _regle(e: EntreeRegle, rang: int) -> Regle:
+    """The runtime rule of a validated entry (values frozen, references on one line)."""
+    if e.id == _ID_TRIBUNAUX:
+        _verifier_tribunaux(e.valeur, f"règle n° {rang} « {e.id} »")
     return Regle(
-        id=ident,
-        libelle=_texte(brut["libelle"], f"{ou}, libelle"),
-        valeur=_valeur(brut["valeur"], unite, f"{ou}, valeur"),
-        unite=unite,
-        en_vigueur_du=du,
-        au=au,
-        reference=" ".join(_texte(brut["reference"], f"{ou}, reference").split()),
-        source=source,
-        a_verifier=brut["a_verifier"],
-        note=None if note is None else " ".join(_texte(note, f"{ou}, note").split()),
+        id=e.id,
+        libelle=e.libelle.strip(),
+        valeur=_figer(e.valeur_typee()),
+        unite=e.unite,
+        en_vigueur_du=e.en_vigueur_du,
+        au=e.au,
+        reference=" ".join(e.reference.split()),
+        source=e.source,
+        a_verifier=e.a_verifier,
+        note=None if e.note is None else " ".join(e.note.split()),
     )
 
 
@@ -273,7 +215,7 @@ class Regles:
     @classmethod
     def depuis_texte(cls, texte: str, origine: str = "regles.yaml") -> Regles:
         try:
-            brut = yaml.safe_load(texte)
+            brut = lire_yaml(texte)
         except yaml.YAMLError as exc:
             raise ReglesInvalides(f"{origine} : YAML illisible ({exc})") from exc
         try:
@@ -286,19 +228,12 @@ class Regles:
         if not isinstance(brut, Mapping):
             raise ReglesInvalides("le fichier doit contenir les clés « version » et "
                                   "« regles »")
-        inconnues, manquantes = set(brut) - _CLES_RACINE, _CLES_RACINE - set(brut)
-        if inconnues or manquantes:
-            raise ReglesInvalides(f"clés racine attendues : version, regles (inconnues : "
-                                  f"{sorted(inconnues)}, manquantes : {sorted(manquantes)})")
-        version = brut["version"]
         try:
-            dt.date.fromisoformat(version)
-        except (TypeError, ValueError):
-            raise ReglesInvalides(f"version : date de revue « AAAA-MM-JJ » entre guillemets "
-                                  f"attendue, reçu {version!r}") from None
-        if not isinstance(brut["regles"], list) or not brut["regles"]:
-            raise ReglesInvalides("« regles » doit être une liste non vide")
-        return cls(version, (_lire_regle(r, i) for i, r in enumerate(brut["regles"], start=1)))
+            fichier = FichierRegles.model_validate(brut)
+        except ValidationError as exc:
+            raise ReglesInvalides("\n".join(messages_fr(exc, brut))) from None
+        return cls(fichier.version,
+                   (_regle(e, rang) for rang, e in enumerate(fichier.regles, start=1)))
 
     # -- lookup
 
@@ -309,7 +244,7 @@ class Regles:
         return tuple(self._par_id)
 
     def get(self, id: str, le: dt.date) -> Regle:
-        le = _jour(le)
+        le = jour(le)
         candidates = self._par_id.get(id)
         if not candidates:
             raise RegleIntrouvable(f"Aucune règle « {id} » dans les données réglementaires "
@@ -354,8 +289,3 @@ def _regles_du_paquet() -> Regles:
     ressource = files("cctp_builder") / "data" / "regles.yaml"
     return Regles.depuis_texte(ressource.read_text(encoding="utf-8"),
                                origine="cctp_builder/data/regles.yaml")
-
-
-# The decision built from these rules lives in ``decision.py``; re-exported here so that
-# ``from cctp_builder.rules import decide`` keeps working.
-from .decision import Decision, decide, format_decision  # noqa: E402

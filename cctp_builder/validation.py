@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
+from . import legal
 from .errors import Constat
 from .models import Consultation
-from .models.base import cpv_chiffre_controle
+from .models.base import SEMAINES_PAR_MOIS, cpv_chiffre_controle
 from .resolution import Resolution, resoudre
-
-SEMAINES_PAR_MOIS = Decimal("4.345")
 
 Verification = Callable[[Consultation], list[Constat]]
 
@@ -22,7 +21,7 @@ def _criteres(p: Consultation) -> list[Constat]:
         if any(w is None for w in poids):
             out.append(Constat("criteres", "pondérez tous les critères, ou aucun."))
         else:
-            total = sum(poids, Decimal(0))
+            total = sum((w for w in poids if w is not None), Decimal(0))
             if total != 100:
                 out.append(Constat("criteres", f"la somme des pondérations des critères vaut "
                                    f"{total:g} au lieu de 100."))
@@ -30,13 +29,15 @@ def _criteres(p: Consultation) -> list[Constat]:
         if c.sous_criteres and c.poids is not None:
             somme = sum((s.poids for s in c.sous_criteres), Decimal(0))
             if somme != c.poids:
-                out.append(Constat(f"criteres.{i}.sous_criteres", f"les sous-critères de « {c.nom} »"
+                out.append(Constat(f"criteres.{i}.sous_criteres",
+                                   f"les sous-critères de « {c.nom} »"
                                    f" totalisent {somme:g} points alors que le critère en vaut "
                                    f"{c.poids:g}."))
         if c.type in ("environnemental", "autre") and not c.elements and not c.sous_criteres:
-            out.append(Constat(f"criteres.{i}.elements", f"le critère « {c.nom} » doit dire ce qui "
-                               "est apprécié et comment (éléments appréciés) : un critère seulement "
-                               "nommé expose la procédure à l'annulation."))
+            out.append(Constat(f"criteres.{i}.elements",
+                               f"le critère « {c.nom} » doit dire ce qui est apprécié et "
+                               "comment (éléments appréciés) : un critère seulement nommé "
+                               "expose la procédure à l'annulation."))
     if not any(c.type in ("prix", "cout") for c in p.criteres):
         out.append(Constat("criteres", "aucun critère de prix ou de coût : ajoutez un critère de "
                            "type « prix » ou « cout »."))
@@ -106,12 +107,13 @@ def _durees(p: Consultation, res: Resolution) -> list[Constat]:
                   f"{t.duree_calendaire_semaines} avec les temps de validation")
         if t.est_ferme:
             if mois > duree:
-                out.append(Constat("marche.duree_mois", f"la tranche ferme demande {_fr(mois)} mois "
-                                   f"({detail}), plus que la durée du marché ({duree} mois) : "
+                out.append(Constat("marche.duree_mois", f"la tranche ferme demande {_fr(mois)} "
+                                   f"mois ({detail}), plus que la durée du marché ({duree} mois) : "
                                    "calendrier impossible."))
             elif mois > duree - 1:
-                out.append(Constat("marche.duree_mois", f"la tranche ferme demande {_fr(mois)} mois "
-                                   f"({detail}) pour un marché de {duree} mois : calendrier tendu.",
+                out.append(Constat("marche.duree_mois", f"la tranche ferme demande {_fr(mois)} "
+                                   f"mois ({detail}) pour un marché de {duree} mois : calendrier "
+                                   "tendu.",
                                    "avertissement"))
             continue
         au_plus_tot = tf_mois + mois
@@ -160,8 +162,9 @@ def _marche(p: Consultation) -> list[Constat]:
         out.append(Constat("marche.allotissement.lots", "le marché est déclaré alloti mais aucun "
                            "lot n'est décrit."))
     if not m.allotissement.alloti and not m.allotissement.justification:
-        out.append(Constat("marche.allotissement.justification", "un marché non alloti doit "
-                           "justifier ce choix (article L2113-11 du code de la commande publique)."))
+        out.append(Constat("marche.allotissement.justification",
+                           "un marché non alloti doit justifier ce choix (article L2113-11 du "
+                           "code de la commande publique)."))
     if m.prix.forme != "global_forfaitaire":
         out.append(Constat("marche.prix.forme", f"prix « {m.prix.forme} » : cctp_builder produit "
                            "une décomposition du prix global et forfaitaire (DPGF), pas encore de "
@@ -169,7 +172,8 @@ def _marche(p: Consultation) -> list[Constat]:
     if m.penalites.regime == "forfaitaire" and m.penalites.montant_journalier is None:
         out.append(Constat("marche.penalites.montant_journalier", "indiquez le montant journalier "
                            "des pénalités forfaitaires."))
-    if m.propriete_resultats.regime == "cession_exclusive" and not m.propriete_resultats.justification:
+    pr = m.propriete_resultats
+    if pr.regime == "cession_exclusive" and not pr.justification:
         out.append(Constat("marche.propriete_resultats.justification", "une cession exclusive des "
                            "résultats déroge au CCAG-PI : justifiez-la."))
     for chemin, code in [("marche.cpv.principal", m.cpv.principal)] + [
@@ -181,7 +185,8 @@ def _marche(p: Consultation) -> list[Constat]:
     for i, n in enumerate(p.operation.ecoquartier.engagements_prioritaires):
         if not 1 <= n <= 20:
             out.append(Constat(f"operation.ecoquartier.engagements_prioritaires.{i}",
-                               f"la charte ÉcoQuartier compte 20 engagements : « {n} » n'existe pas."))
+                               "la charte ÉcoQuartier compte 20 engagements : "
+                               f"« {n} » n'existe pas."))
     return out
 
 
@@ -189,7 +194,8 @@ _A_COMPLETER: list[tuple[str, Callable[[Consultation], object], str]] = [
     ("acheteur.siret", lambda p: p.acheteur.siret, "SIRET de l'acheteur"),
     ("acheteur.representant.nom", lambda p: p.acheteur.representant.nom, "nom du signataire"),
     ("acheteur.contact.telephone", lambda p: p.acheteur.contact.telephone, "téléphone du contact"),
-    ("acheteur.contact.email", lambda p: p.acheteur.contact.email, "adresse électronique du contact"),
+    ("acheteur.contact.email", lambda p: p.acheteur.contact.email,
+     "adresse électronique du contact"),
     ("acheteur.profil_acheteur_url", lambda p: p.acheteur.profil_acheteur_url, "profil d'acheteur"),
     ("acheteur.population", lambda p: p.acheteur.population, "population INSEE"),
     ("operation.enjeux", lambda p: p.operation.enjeux, "contexte et enjeux du projet"),
@@ -204,7 +210,8 @@ _A_COMPLETER: list[tuple[str, Callable[[Consultation], object], str]] = [
 
 def a_completer(p: Consultation) -> list[Constat]:
     """Optional fields left empty: they will show as « [À compléter : …] » markers."""
-    out = [Constat(chemin, f"à compléter : {libelle} (un repère surligné figurera dans les pièces).",
+    out = [Constat(chemin,
+                   f"à compléter : {libelle} (un repère surligné figurera dans les pièces).",
                    "a_completer")
            for chemin, lire, libelle in _A_COMPLETER if lire(p) in (None, "", [])]
     for i, t in enumerate(p.tranches):
@@ -218,8 +225,6 @@ def a_completer(p: Consultation) -> list[Constat]:
 
 
 def _legal(p: Consultation, res: Resolution) -> list[Constat]:
-    from . import legal  # the rules layer; imported lazily to keep the model layer pure
-
     return legal.check(p, legal.decision_pour(p, resolution=res))
 
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Lance la suite de tests : installe LibreOffice si besoin, prépare .venv, puis pytest.
+# Lance la suite de tests : installe LibreOffice si besoin, prépare .venv, passe les portes
+# (ruff, mypy, lint-imports), puis pytest.
 # Usage : bash scripts/test.sh [arguments de pytest…]
-# Code de sortie : celui de pytest, sauf « aucun test collecté » (5) qui devient un échec (1).
+# Code de sortie : 1 si une porte échoue ; sinon celui de pytest, sauf « aucun test collecté »
+# (5) qui devient un échec (1).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -50,13 +52,32 @@ if [ ! -x .venv/bin/python ]; then
     fi
 fi
 
-dit "Installation du projet et des dépendances de test (pip install -e '.[test]')…"
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' || {
+dit "Installation du projet et des dépendances de test (pip install -e '.[test,dev]')…"
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,dev]' || {
     dit "ERREUR : l'installation du projet dans .venv a échoué (voir les messages de pip ci-dessus)." >&2
     exit 1
 }
 
-# 3. pytest
+# 3. Portes : style et erreurs (ruff), types (mypy), couches (lint-imports, contrat de
+#    docs/architecture.md dans pyproject.toml). Toutes sont lancées, puis la première en
+#    échec arrête le script.
+portes_ko=()
+porte() {
+    local nom="$1"; shift
+    dit "Porte : $nom"
+    if ! "$@"; then
+        portes_ko+=("$nom")
+    fi
+}
+porte "ruff" .venv/bin/ruff check cctp_builder tests tools benchmarks
+porte "mypy" .venv/bin/mypy
+porte "lint-imports" .venv/bin/lint-imports --no-cache
+if [ "${#portes_ko[@]}" -gt 0 ]; then
+    dit "ERREUR : porte(s) en échec : ${portes_ko[*]}." >&2
+    exit 1
+fi
+
+# 4. pytest
 dit "Lancement de pytest $*"
 set +e
 .venv/bin/python -m pytest "$@"

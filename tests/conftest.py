@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,26 @@ EXEMPLES = sorted((RACINE / "examples").glob("*.yaml"))
 RICHE = RACINE / "examples" / "valmoirac-quartier-des-aires.yaml"
 MAPA = RACINE / "examples" / "chanteverne-coeur-de-village.yaml"
 DISPENSE = RACINE / "examples" / "fontrousse-etude-de-capacite.yaml"
+
+
+GRAINE_HYPOTHESIS = int(os.environ.get("CCTP_GRAINE_HYPOTHESIS") or secrets.randbelow(2**32))
+"""Seed of the property tests: new cases on every run, the seed printed to replay a failure."""
+
+
+def pytest_report_header(config) -> str:
+    return (f"hypothesis : graine {GRAINE_HYPOTHESIS} "
+            f"(rejouer : CCTP_GRAINE_HYPOTHESIS={GRAINE_HYPOTHESIS})")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    resultat = yield
+    rapport = resultat.get_result()
+    if rapport.failed and getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+        rapport.sections.append((
+            "graine hypothesis",
+            f"Test par propriétés en échec avec la graine {GRAINE_HYPOTHESIS} : relancez avec "
+            f"CCTP_GRAINE_HYPOTHESIS={GRAINE_HYPOTHESIS} pour rejouer les mêmes cas."))
 
 
 def pytest_addoption(parser):

@@ -73,7 +73,7 @@ def pdf_pages(path: Path | str) -> int:
         for line in _poppler(["pdfinfo", str(path)]).splitlines():
             if line.startswith("Pages:"):
                 return int(line.split(":", 1)[1])
-        raise AssertionError(f"pdfinfo ne donne pas le nombre de pages de {path}")
+        raise AssertionError(f"pdfinfo ne donne pas le nombre de pages de {path}") from None
     return len(PdfReader(str(path)).pages)
 
 

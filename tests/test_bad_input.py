@@ -31,7 +31,7 @@ CAS_TEXTE = {
     "cle_double": ("version: 1\nversion: 1\n", "deux fois"),
     "alias_bombe": ("a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
-        for p, c in zip("abcdefgh", "bcdefghi")), "alias"),
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)), "alias"),
     "json_casse": (None, "JSON"),
     "nul": (TEXTE[:200] + "\x00" + TEXTE[200:], "octet nul"),
 }
@@ -43,12 +43,14 @@ CAS_BINAIRE = {
 }
 
 CAS_MUTATION = {
-    "cle_inconnue": (_modifie(["acheteur", "nomm"], "x"), "acheteur.nomm", "Vouliez-vous dire « nom »"),
+    "cle_inconnue": (_modifie(["acheteur", "nomm"], "x"), "acheteur.nomm",
+                     "Vouliez-vous dire « nom »"),
     "cle_inconnue_racine": (_modifie(["critere"], []), "critere", "criteres"),
     "sans_acheteur": (_modifie(["acheteur"], supprimer=True), "acheteur", "manquant"),
     "siret_faux": (_modifie(["acheteur", "siret"], "21049990100011"), "acheteur.siret", "Luhn"),
     "insee_faux": (_modifie(["acheteur", "code_insee"], "4999"), "acheteur.code_insee", "INSEE"),
-    "cpv_faux": (_modifie(["marche", "cpv", "principal"], "7141000-5"), "marche.cpv.principal", "CPV"),
+    "cpv_faux": (_modifie(["marche", "cpv", "principal"], "7141000-5"), "marche.cpv.principal",
+                 "CPV"),
     "date_impossible": (_modifie(["calendrier", "date_envoi_publication"], "2026-02-30"),
                         "calendrier.date_envoi_publication", "date"),
     "date_nombre": (_modifie(["calendrier", "date_envoi_publication"], 20261207),
@@ -103,7 +105,8 @@ def _verifie(runner, chemin: Path, fragment: str, champ: str | None = None):
     assert fragment.lower() in sortie.lower(), sortie
     if champ is not None:
         assert f"[{champ}]" in sortie, sortie
-        assert re.search(re.escape(str(chemin)) + r":\d+:\d+: \[" + re.escape(champ), sortie), sortie
+        motif = re.escape(str(chemin)) + r":\d+:\d+: \[" + re.escape(champ)
+        assert re.search(motif, sortie), sortie
     return sortie
 
 

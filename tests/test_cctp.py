@@ -58,7 +58,8 @@ def test_richest_cctp_is_long_specific_french():
         assert normaliser(catalogue()[e.module].titre) in plat
     for interdit in ("Lorem", "TODO", "XXX", "FIXME", "()", "None", "[]"):
         assert interdit not in texte, interdit
-    assert not re.search(r"\s[,.](?!\d)", texte.replace("…", "")), re.search(r".{30}\s[,.].{10}", texte)
+    assert not re.search(r"\s[,.](?!\d)", texte.replace("…", "")), re.search(
+        r".{30}\s[,.].{10}", texte)
     assert not re.search(r"[^\s]  +[^\s]", texte), "espaces doubles"
     assert "Valmoirac" in plat and "Les Aires" in plat
 
@@ -82,7 +83,7 @@ def pdfs(tmp_path_factory):
         chemin = dossier / f"{p.stem}.docx"
         chemin.write_bytes(render_piece(load_project(p), "cctp"))
         chemins.append(chemin)
-    return dict(zip((p.stem for p in EXEMPLES), convertir_en_pdf(chemins, dossier)))
+    return dict(zip((p.stem for p in EXEMPLES), convertir_en_pdf(chemins, dossier), strict=True))
 
 
 def test_cctp_pdf_in_libreoffice(pdfs):

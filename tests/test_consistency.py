@@ -57,13 +57,15 @@ def test_criteria_and_weights_agree(kit):
     for code in ["RC", "AAPC"]:
         for c in projet.criteres:
             assert normaliser(c.nom) in textes[code], (code, c.nom)
-            motif = re.escape(normaliser(c.nom)) + r".{0,80}?" + re.escape(normaliser(pourcentage(c.poids)))
+            motif = (re.escape(normaliser(c.nom)) + r".{0,80}?"
+                     + re.escape(normaliser(pourcentage(c.poids))))
             assert re.search(motif, textes[code]), (code, c.nom, pourcentage(c.poids))
     # the cadre de mémoire has one chapter per sub-criterion, same weights as the RC
     for c in projet.criteres:
         for s in c.sous_criteres:
             for code in ["RC", "CMT"]:
-                motif = re.escape(normaliser(s.nom)) + r".{0,80}?" + re.escape(normaliser(pourcentage(s.poids)))
+                motif = (re.escape(normaliser(s.nom)) + r".{0,80}?"
+                         + re.escape(normaliser(pourcentage(s.poids))))
                 assert re.search(motif, textes[code]), (code, s.nom)
 
 

@@ -89,13 +89,22 @@ def test_header_and_section_titles(exemple):
         assert any(s.startswith("Tranche optionnelle n° 1 (TO1) — ") for s in textes)
 
 
+def _suffixe_tranche(contexte: dict):
+    """The suffix of a tranche's total labels (« — tranche ferme »), none for a single one."""
+    def suffixe(t) -> str:
+        if _unique(contexte):
+            return ""
+        return " — " + libelle_tranche(t).split(" (")[0].lower()
+    return suffixe
+
+
 def test_formulas(exemple):
     _, contexte, data = exemple
     ws = _feuille(data)
     taux = _ligne_de(ws, "Taux de TVA applicable :")
     for r in _lignes_phases(ws):
         assert ws.cell(r, 6).value == f"=D{r}*E{r}"
-    suffixe = lambda t: "" if _unique(contexte) else " — " + libelle_tranche(t).split(" (")[0].lower()  # noqa: E731
+    suffixe = _suffixe_tranche(contexte)
     for t in contexte["tranches"]:
         ht = _ligne_de(ws, f"Total HT{suffixe(t)}")
         premiere, derniere = ht - len(t.phases), ht - 1
@@ -200,7 +209,8 @@ def test_without_day_detail_the_amount_is_a_bidder_cell():
     for r in _lignes_phases(ws):
         assert ws.cell(r, 4).value is None and ws.cell(r, 4).protection.locked is False
     total = _ligne_de(ws, "Montant total du marché (tranche ferme et tranches optionnelles)")
-    assert ws.cell(total, 3).value.startswith("=SUM(C") and ws.cell(total, 4).value.startswith("=SUM(D")
+    assert ws.cell(total, 3).value.startswith("=SUM(C")
+    assert ws.cell(total, 4).value.startswith("=SUM(D")
 
 
 def test_prestations_supplementaires_eventuelles():
@@ -271,7 +281,7 @@ def test_libreoffice_recomputes_the_totals(calc, chemin):
 
     for r in _lignes_phases(calcule):
         assert valeur(r, 6) == 1200
-    suffixe = lambda t: "" if _unique(contexte) else " — " + libelle_tranche(t).split(" (")[0].lower()  # noqa: E731
+    suffixe = _suffixe_tranche(contexte)
     total_ht = total_ttc = Decimal(0)
     for t in contexte["tranches"]:
         ht = Decimal(1200 * len(t.phases))
@@ -307,7 +317,7 @@ def test_libreoffice_totals_equal_the_model_amounts(calc, chemin):
     resultat = _convertir(entree, dossier / f"modele_out_{chemin.stem}", profil)
     assert resultat is not None
     calcule = load_workbook(resultat, data_only=True)["DPGF"]
-    suffixe = lambda t: "" if _unique(contexte) else " — " + libelle_tranche(t).split(" (")[0].lower()  # noqa: E731
+    suffixe = _suffixe_tranche(contexte)
     for t in contexte["tranches"]:
         r = _ligne_de(calcule, f"Total HT{suffixe(t)}")
         assert Decimal(str(calcule.cell(r, 6).value)) == t.montant_estime_ht, t.code

@@ -28,9 +28,10 @@ def _corpus() -> dict[str, bytes]:
     c["imbrication_listes"] = b"a: " + b"[" * 20000 + b"]" * 20000 + b"\n"
     c["imbrication_objets"] = b"a: " + b"{b: " * 5000 + b"1" + b"}" * 5000 + b"\n"
     c["imbrication_indentation"] = "".join(f"{' ' * i}k{i}:\n" for i in range(3000)).encode()
-    c["milliard_rires"] = ("a: &a ['lol','lol','lol','lol','lol','lol','lol','lol','lol']\n" + "".join(
+    c["milliard_rires"] = ("a: &a ['lol','lol','lol','lol','lol','lol','lol','lol','lol']\n"
+                           + "".join(
         f"{n}: &{n} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"
-        for p, n in zip("abcdefghi", "bcdefghij"))).encode()
+        for p, n in zip("abcdefghi", "bcdefghij", strict=True))).encode()
     c["alias_recursif"] = b"a: &a\n  b: *a\n"
     c["fichier_50_mo"] = b"acheteur:\n  nom: " + b"A" * (50 * 1024 * 1024) + b"\n"
     c["ligne_3_mo"] = b"# " + b"x" * (3 * 1024 * 1024)

@@ -134,7 +134,10 @@ def test_dispense_has_no_delay_check():
 # ------------------------------------------------------------------- environmental criterion
 
 
-def _sans_critere_environnemental(chemin=RICHE, envoi=D(2026, 12, 7)):
+ENVOI_DECEMBRE = D(2026, 12, 7)
+
+
+def _sans_critere_environnemental(chemin=RICHE, envoi=ENVOI_DECEMBRE):
     data = donnees(chemin)
     data["criteres"] = [c for c in data["criteres"] if c["type"] != "environnemental"]
     data["calendrier"] = _calendrier(envoi, 45)

@@ -57,7 +57,8 @@ def test_etudes_json_lists_modules_phases_and_dependencies(runner):
 
 def test_validate_warns_on_working_notes_and_exits_0(runner, tmp_path):
     data = donnees(MAPA)
-    data["operation"]["enjeux"] = "Accueillir de jeunes ménages (à vérifier au porter à connaissance)."
+    data["operation"]["enjeux"] = ("Accueillir de jeunes ménages "
+                                   "(à vérifier au porter à connaissance).")
     res = runner.invoke(main, ["validate", str(ecrire(tmp_path, data))])
     assert res.exit_code == 0, res.output
     assert "[operation.enjeux]" in res.output and "à vérifier" in res.output
@@ -170,7 +171,8 @@ def test_without_cotech_no_technical_committee_is_mentioned():
 
 
 @pytest.mark.parametrize("cadre, phrase", [
-    ({"type": "abords_mh", "nom": "abords de l'église"}, "l'accord de l'architecte des Bâtiments de France"),
+    ({"type": "abords_mh", "nom": "abords de l'église"},
+     "l'accord de l'architecte des Bâtiments de France"),
     ({"type": "old", "nom": "débroussaillement"}, "bandes débroussaillées"),
     ({"type": "zone_sismique", "nom": "zone de sismicité 4"}, "construction parasismique"),
 ])
@@ -191,7 +193,8 @@ def test_building_rehabilitation_text():
     assert "1/100" in texte
     assert "Le marché ne prévoit pas de temps de participation" in texte
     mapa = normaliser(docx_texte(render_piece(load_project(MAPA), "cctp"), entetes=False))
-    assert "densité brute" in mapa and "Le marché ne prévoit pas de temps de participation" not in mapa
+    assert "densité brute" in mapa
+    assert "Le marché ne prévoit pas de temps de participation" not in mapa
 
 
 def test_conflict_of_interest_clause_only_with_the_moe_module():

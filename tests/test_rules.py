@@ -15,8 +15,9 @@ import pytest
 import yaml
 
 from cctp_builder import decision
+from cctp_builder.decision import decide, format_decision
 from cctp_builder.errors import CctpError, RegleIntrouvable
-from cctp_builder.rules import Regles, ReglesInvalides, decide, format_decision
+from cctp_builder.rules import Regles, ReglesInvalides
 
 ROOT = Path(__file__).resolve().parents[1]
 D = dt.date
@@ -602,3 +603,36 @@ def test_template_scan_catches_hard_coded_values(tmp_path):
 def test_templates_take_thresholds_and_articles_from_the_rules():
     violations = _violations(ROOT)
     assert not violations, "\n".join(violations)
+
+
+# --------------------------------------------------------------------------- schema of the file
+
+
+def test_schema_json_des_regles_a_jour(update_golden):
+    """data/regles.schema.json is the pydantic model's schema (editors validate against it)."""
+    from cctp_builder.models.regles import schema_regles
+
+    chemin = Path(__file__).resolve().parents[1] / "cctp_builder" / "data" / "regles.schema.json"
+    if update_golden:
+        chemin.write_text(schema_regles(), encoding="utf-8")
+    assert chemin.read_text(encoding="utf-8") == schema_regles(), (
+        "schéma des règles périmé : pytest tests/test_rules.py --update-golden")
+    schema = json.loads(chemin.read_text(encoding="utf-8"))
+    entree = schema["$defs"]["EntreeRegle"]
+    assert set(entree["required"]) == {"id", "libelle", "valeur", "unite", "en_vigueur_du", "au",
+                                       "reference", "source", "a_verifier"}
+    assert entree["additionalProperties"] is False
+    premiere = (chemin.parent / "regles.yaml").read_text(encoding="utf-8").splitlines()[0]
+    assert premiere == "# yaml-language-server: $schema=regles.schema.json"
+
+
+def test_erreurs_multiples_toutes_signalees_en_francais():
+    texte = _yaml(_ENTREE.format(id="x", valeur=1, du="null", au="null")
+                  .replace("a_verifier: false", "a_verifier: peut-etre")
+                  .replace("source: https://example.org/", "source: example.org"))
+    with pytest.raises(ReglesInvalides) as exc:
+        Regles.depuis_texte(texte, origine="essai.yaml")
+    message = str(exc.value)
+    assert message.startswith("essai.yaml : règle n° 1 « x »")
+    assert "a_verifier doit valoir true ou false" in message
+    assert "la source doit être une adresse http(s)" in message

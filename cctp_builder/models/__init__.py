@@ -22,10 +22,10 @@ from .operation import (
     Batiment,
     Cadre,
     DocumentPlanification,
-    MaitriseFonciere,
     EcoQuartier,
     EtudeAnterieure,
     LigneLogement,
+    MaitriseFonciere,
     Operation,
     Programme,
     Site,
@@ -44,10 +44,12 @@ from .organisation import (
 )
 
 __all__ = [
-    "Acheteur", "Adresse", "Annexe", "Batiment", "Cadre", "MaitriseFonciere", "Allotissement", "Avance", "Calendrier", "Competence",
+    "Acheteur", "Adresse", "Allotissement", "Annexe", "Avance", "Batiment", "Cadre",
+    "Calendrier", "Competence", "MaitriseFonciere",
     "Concertation", "Consultation", "Contact", "Cpv", "Critere", "Dispositif",
     "DocumentPlanification", "Donnees", "EcoQuartier", "EtudeAnterieure", "EtudeChoisie",
     "Instance", "LigneLogement", "Livrables", "Lot", "Marche", "Notation", "Operation",
     "Penalites", "Phase", "Pilotage", "Prix", "Programme", "ProprieteResultats", "Pse",
-    "Representant", "Site", "SourceFinancement", "SousCritere", "Tranche", "TribunalCompetent", "VisiteSite",
+    "Representant", "Site", "SourceFinancement", "SousCritere", "Tranche", "TribunalCompetent",
+    "VisiteSite",
 ]

@@ -10,6 +10,10 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+SEMAINES_PAR_MOIS = Decimal("4.345")
+"""Weeks in an average month (365.25 / 7 / 12, rounded): the one conversion of a duration in
+weeks into months (validation of tranches, legal test of the advance)."""
+
 
 class Modele(BaseModel):
     """Base of every model class: unknown keys are refused, values are immutable."""

@@ -41,7 +41,8 @@ class Consultation(Modele):
         description="Montant total estimé (€ HT), contrôlé contre la somme des tranches",
     )
     marche: Marche = Field(description="Le marché")
-    criteres: list[Critere] = Field(min_length=1, max_length=10, description="Critères d'attribution")
+    criteres: list[Critere] = Field(min_length=1, max_length=10,
+                                    description="Critères d'attribution")
     notation: Notation = Field(default_factory=Notation, description="Notation du prix")
     calendrier: Calendrier = Field(description="Calendrier de la consultation")
     pilotage: Pilotage = Field(description="Gouvernance des études")
@@ -69,9 +70,10 @@ class Consultation(Modele):
     def somme_tranches_ht(self) -> Decimal | None:
         """Sum of the tranche estimates, or None when one is missing."""
         montants = [t.montant_estime_ht for t in self.tranches]
-        if any(m is None for m in montants):
+        connus = [m for m in montants if m is not None]
+        if len(connus) != len(montants):
             return None
-        return sum(montants, Decimal("0"))
+        return sum(connus, Decimal("0"))
 
     @property
     def valeur_estimee_ht(self) -> Decimal | None:

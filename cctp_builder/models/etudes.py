@@ -17,7 +17,8 @@ class Phase(Modele):
         description="Identifiant court de la phase (ex. « diagnostic »), unique dans l'étude",
     )
     nom: TexteCourt = Field(description="Intitulé de la phase")
-    duree_semaines: int = Field(ge=1, le=156, description="Durée d'exécution de la phase (semaines)")
+    duree_semaines: int = Field(ge=1, le=156,
+                                description="Durée d'exécution de la phase (semaines)")
     contenu: list[TexteCourt] = Field(
         default_factory=list, description="Tâches attendues du titulaire dans la phase"
     )
@@ -59,7 +60,8 @@ class Tranche(Modele):
     """A tranche ferme or optionnelle (art. R2113-4 to R2113-6 of the code)."""
 
     code: str = Field(
-        pattern=r"^(TF|TO[0-9]{1,2})$", description="« TF » pour la tranche ferme, « TO1 », « TO2 »…"
+        pattern=r"^(TF|TO[0-9]{1,2})$",
+        description="« TF » pour la tranche ferme, « TO1 », « TO2 »…",
     )
     intitule: TexteCourt = Field(description="Intitulé de la tranche")
     phases: list[str] = Field(
@@ -71,7 +73,8 @@ class Tranche(Modele):
     )
     delai_affermissement_mois: int | None = Field(
         default=None, ge=1, le=60,
-        description="Délai maximal d'affermissement après la notification (mois), tranche optionnelle",
+        description="Délai maximal d'affermissement après la notification (mois), "
+                    "tranche optionnelle",
     )
     indemnite_attente: Montant | None = Field(
         default=None, description="Indemnité d'attente (€ HT), si prévue"
@@ -79,7 +82,8 @@ class Tranche(Modele):
     indemnite_dedit: Montant | None = Field(
         default=None, description="Indemnité de dédit (€ HT), si prévue"
     )
-    description: Texte | None = Field(default=None, description="Objet et justification de la tranche")
+    description: Texte | None = Field(default=None,
+                                      description="Objet et justification de la tranche")
 
     @property
     def type(self) -> Literal["ferme", "optionnelle"]:

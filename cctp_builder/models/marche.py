@@ -27,7 +27,8 @@ class Allotissement(Modele):
     lots: list[Lot] = Field(default_factory=list, description="Lots, si le marché est alloti")
     justification: Texte | None = Field(
         default=None,
-        description="Motifs de la non-division en lots (obligatoires si le marché n'est pas alloti)",
+        description="Motifs de la non-division en lots (obligatoires si le marché n'est pas "
+                    "alloti)",
     )
 
 
@@ -76,7 +77,8 @@ class Penalites(Modele):
 
     regime: Literal["ccag_pi", "forfaitaire"] = Field(
         default="ccag_pi",
-        description="« ccag_pi » : formule de l'article 14 du CCAG-PI ; « forfaitaire » : dérogation",
+        description="« ccag_pi » : formule de l'article 14 du CCAG-PI ; « forfaitaire » : "
+                    "dérogation",
     )
     montant_journalier: Montant | None = Field(
         default=None, description="Montant par jour de retard (€ HT) si le régime est forfaitaire"
@@ -111,7 +113,8 @@ class Marche(Modele):
     allotissement: Allotissement = Field(default_factory=Allotissement, description="Lots")
     prix: Prix = Field(default_factory=Prix, description="Forme et variation des prix")
     variantes: bool = Field(default=False, description="Les variantes sont-elles autorisées ?")
-    pse: list[Pse] = Field(default_factory=list, description="Prestations supplémentaires éventuelles")
+    pse: list[Pse] = Field(default_factory=list,
+                           description="Prestations supplémentaires éventuelles")
     negociation: Literal["non", "possible"] = Field(
         default="possible", description="Négociation (procédure adaptée seulement)"
     )
@@ -153,7 +156,8 @@ class Critere(Modele):
     nom: TexteCourt = Field(description="Intitulé du critère")
     type: TypeCritere = Field(description="Nature du critère")
     poids: Pourcentage | None = Field(
-        default=None, description="Pondération en points sur 100 (obligatoire en procédure formalisée)"
+        default=None,
+        description="Pondération en points sur 100 (obligatoire en procédure formalisée)",
     )
     elements: list[TexteCourt] = Field(
         default_factory=list, description="Éléments appréciés, s'il n'y a pas de sous-critères"
@@ -166,7 +170,8 @@ class Notation(Modele):
 
     methode_prix: Literal["proportionnelle_inverse", "lineaire"] = Field(
         default="proportionnelle_inverse",
-        description="« proportionnelle_inverse » : note = Pmin/P × poids ; « lineaire » : écart au moins-disant",
+        description="« proportionnelle_inverse » : note = Pmin/P × poids ; « lineaire » : "
+                    "écart au moins-disant",
     )
     prix_compare: Literal["HT", "TTC"] = Field(
         default="TTC", description="Les prix sont-ils comparés hors taxes ou toutes taxes ?"

@@ -90,7 +90,7 @@ class Programme(Modele):
 
     @property
     def total_logements(self) -> int:
-        return sum(l.nombre for l in self.logements)
+        return sum(ligne.nombre for ligne in self.logements)
 
 
 DemarcheEcoQuartier = Literal["aucune", "reflexion", "charte_signee", "ecoprojet", "label_etape_2"]

@@ -35,7 +35,8 @@ class Calendrier(Modele):
     demarrage_previsionnel: Date | None = Field(
         default=None, description="Démarrage prévisionnel des prestations"
     )
-    visite_site: VisiteSite | None = Field(default=None, description="Visite de site, le cas échéant")
+    visite_site: VisiteSite | None = Field(default=None,
+                                           description="Visite de site, le cas échéant")
 
     @property
     def delai_reponse_jours(self) -> int:
@@ -93,7 +94,8 @@ class Dispositif(Modele):
 class Concertation(Modele):
     """Public participation asked of the consultant."""
 
-    objectifs: Texte | None = Field(default=None, description="Ce que la commune attend du dialogue")
+    objectifs: Texte | None = Field(default=None,
+                                    description="Ce que la commune attend du dialogue")
     dispositifs: list[Dispositif] = Field(default_factory=list, description="Dispositifs prévus")
     bilan: bool = Field(default=True, description="Le titulaire rédige-t-il le bilan ?")
 
@@ -110,7 +112,8 @@ class Livrables(Modele):
     )
     projection: TexteCourt = Field(default="RGF93 / Lambert-93", description="Projection SIG")
     format_pdf: bool = Field(default=True, description="Une version PDF est-elle exigée ?")
-    synthese_a3: bool = Field(default=True, description="Une synthèse A3 par phase est-elle exigée ?")
+    synthese_a3: bool = Field(default=True,
+                              description="Une synthèse A3 par phase est-elle exigée ?")
 
 
 class Competence(Modele):

@@ -1,33 +1,12 @@
-"""The pieces of a tender kit: their numbers, titles and file names."""
+"""The pieces of a tender kit: the plan of each Word piece and the DPGF workbook.
+
+The table of pieces (numbers, titles, file names) is pure data in
+:mod:`cctp_builder.models.pieces`, re-exported here.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..models.pieces import PAR_CODE, PIECES, Piece
+from .plan import plan_piece
 
-
-@dataclass(frozen=True)
-class Piece:
-    """One piece of the dossier de consultation."""
-
-    code: str
-    numero: str
-    titre: str
-    sigle: str
-    extension: str = "docx"
-
-    @property
-    def fichier(self) -> str:
-        return f"{self.numero}-{self.sigle}.{self.extension}"
-
-
-PIECES: tuple[Piece, ...] = (
-    Piece("rc", "01", "Règlement de la consultation", "RC"),
-    Piece("ae", "02", "Acte d'engagement", "AE"),
-    Piece("ccap", "03", "Cahier des clauses administratives particulières", "CCAP"),
-    Piece("cctp", "04", "Cahier des clauses techniques particulières", "CCTP"),
-    Piece("dpgf", "05", "Décomposition du prix global et forfaitaire", "DPGF", "xlsx"),
-    Piece("cmt", "06", "Cadre de mémoire technique", "CMT"),
-    Piece("aapc", "07", "Avis d'appel public à la concurrence", "AAPC"),
-)
-
-PAR_CODE: dict[str, Piece] = {p.code: p for p in PIECES}
+__all__ = ["PAR_CODE", "PIECES", "Piece", "plan_piece"]

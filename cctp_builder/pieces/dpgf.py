@@ -73,7 +73,7 @@ class _Colonnes:
         return base + ["Montant HT"]
 
     @property
-    def largeurs(self) -> list[float]:
+    def largeurs(self) -> list[int]:
         return [9, 34, 46] + ([13, 15] if self.detail_jours else []) + [17]
 
     @property

@@ -60,7 +60,7 @@ def patch(xml: str) -> str:
     and one paragraph (or block tag) a line, so that jinja line numbers point at a
     paragraph. ``render_body`` removes these newlines: in the output a newline followed
     by "<" can only come from here, since values are escaped."""
-    xml = DocxTemplate.patch_xml(None, xml)  # type: ignore[arg-type]
+    xml = DocxTemplate.patch_xml(None, xml)
     xml = _IN_TAG.sub(lambda m: m.group(0).replace("&amp;", "&").replace("&quot;", '"')
                       .replace("&apos;", "'"), xml)
     xml = re.sub(r"(</w:(?:p|tr|tbl)>)(\{%)", "\\1\n\\2", xml)
@@ -110,6 +110,10 @@ def clean_body(body: etree._Element) -> None:
     _merge_runs(body)
 
 
+def _rpr_key(rpr: etree._Element | None) -> bytes:
+    return b"" if rpr is None else etree.tostring(rpr)
+
+
 def _simple_run(r: etree._Element) -> bool:
     return all(c.tag in (w("rPr"), w("t")) for c in r)
 
@@ -121,9 +125,8 @@ def _merge_runs(body: etree._Element) -> None:
                 or not _simple_run(prev) or r.getparent() is None):
             continue
         rpr1, rpr2 = prev.find(w("rPr")), r.find(w("rPr"))
-        key = (lambda x: b"" if x is None else etree.tostring(x))
         t1, t2 = prev.findall(w("t")), r.findall(w("t"))
-        if key(rpr1) != key(rpr2) or len(t1) != 1 or len(t2) != 1:
+        if _rpr_key(rpr1) != _rpr_key(rpr2) or len(t1) != 1 or len(t2) != 1:
             continue
         t1[0].text = (t1[0].text or "") + (t2[0].text or "")
         t1[0].set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
@@ -139,7 +142,7 @@ def alias_styles(body: etree._Element, style_ids: frozenset[str]) -> None:
             el.set(w("val"), target)
 
 
-def _relink(body: etree._Element, members: dict[str, bytes], name: str) -> list[tuple[str, str]]:
+def relink(body: etree._Element, members: dict[str, bytes], name: str) -> list[tuple[str, str]]:
     """Keep external hyperlinks (renamed relationship ids); refuse images and objects."""
     refs = [(el, a) for el in body.iter() for a in el.attrib if a.startswith(f"{{{R_NS}}}")]
     if not refs:
@@ -220,7 +223,7 @@ def _compile_fragment(path: Path, name: str, style_ids: frozenset[str],
             f".//{w('endnoteReference')}") is not None:
         raise ModeleInvalide("les notes de bas de page et de fin ne sont pas prises en charge "
                              "dans un fragment", modele=name)
-    links = _relink(body, members, name)
+    links = relink(body, members, name)
     inner, namespaces = inner_xml(body)
     source = patch(inner)
     template, filename, code = _compile_code(source, name, sandbox)

@@ -76,6 +76,6 @@ def ecrire(cle_: str, entete: dict[str, Any], code: Any) -> None:
         os.replace(tmp, dossier / f"{cle_}.bin")
     except OSError:
         try:
-            os.unlink(tmp)  # type: ignore[possibly-undefined]
+            os.unlink(tmp)
         except (OSError, UnboundLocalError):
             pass

@@ -10,7 +10,7 @@ from pathlib import Path
 from lxml import etree
 
 from . import house
-from .markup import _tokens
+from .markup import tokens
 from .ooxml import DOCUMENT_PART, parse, style_of, w
 from .package import read_docx
 
@@ -32,7 +32,7 @@ def _on(rpr: etree._Element | None, tag: str) -> bool:
 
 
 def _escape_stars(text: str) -> str:
-    return "".join(t if is_tag else t.replace("*", "\\*") for is_tag, t in _tokens(text))
+    return "".join(t if is_tag else t.replace("*", "\\*") for is_tag, t in tokens(text))
 
 
 def inline_text(p: etree._Element, *, plain_bold: bool = False) -> str:
@@ -93,7 +93,7 @@ def _table(tbl: etree._Element) -> list[str]:
         for tc in tr.iterchildren(w("tc")):
             paras = [inline_text(p, plain_bold=(i == 0)) for p in tc.iterchildren(w("p"))]
             text = " / ".join(x for x in paras if x)
-            cells.append("".join(t if tag else t.replace("|", "\\|") for tag, t in _tokens(text)))
+            cells.append("".join(t if tag else t.replace("|", "\\|") for tag, t in tokens(text)))
         rows.append("| " + " | ".join(cells) + " |")
     return rows
 

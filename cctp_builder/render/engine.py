@@ -278,7 +278,7 @@ def render_docx(ts: TemplateSet, fragments: Sequence[tuple[str, Mapping[str, Any
     facts = Facts(headings=base.headings, numbered=base.numbered,
                   next_num_id=max(base.max_num_id + 1, 100))
     if any(f.has_tc for f, _ in rendered):
-        root = DocxTemplate.fix_tables(None, etree.tostring(root))  # type: ignore[arg-type]
+        root = DocxTemplate.fix_tables(None, etree.tostring(root))
         outcome = postprocess(root, facts, body)
         outcome.modified = True
     else:

@@ -20,14 +20,14 @@ from jinja2 import Undefined
 from num2words import num2words
 
 from .. import francais
+from ..errors import CctpError
 
-LOCALE = Locale.parse("fr_FR")
-NBSP = "\u00a0"
-NNBSP = "\u202f"
+LOCALE = Locale.parse(francais.LOCALE)
+NBSP = francais.NBSP
 MARQUEUR = "À compléter"
 
 
-class FiltreInvalide(ValueError):
+class FiltreInvalide(CctpError, ValueError):
     """A filter received a value it cannot format (French message)."""
 
 
@@ -36,7 +36,7 @@ class ACompleter(str):
 
 
 def marqueur(libelle: str | None = None) -> ACompleter:
-    return ACompleter(f"[{MARQUEUR}\u00a0: {libelle}]" if libelle else f"[{MARQUEUR}]")
+    return ACompleter(f"[{MARQUEUR}{NBSP}: {libelle}]" if libelle else f"[{MARQUEUR}]")
 
 
 def _passthrough(func: Callable[..., str]) -> Callable[..., str]:

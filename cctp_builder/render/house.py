@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
+from .ooxml import CT_NS, EXTENDED_PROPS_NS, PKG_REL_NS, R_NS, REL_CORE_PROPS, W_NS
+
 # Paragraph style ids.
 NORMAL = "Normal"
 CORPS = "Corpsdetexte"
@@ -49,8 +51,6 @@ STYLE_ALIASES = {
     "Header": ENTETE, "Footer": PIED, "TableGrid": TABLEAU, "Grilledutableau": TABLEAU,
 }
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 ROOT_NS = f'xmlns:w="{W_NS}" xmlns:r="{R_NS}"'
 
@@ -245,7 +245,8 @@ def settings_xml() -> bytes:
 
 
 def font_table_xml() -> bytes:
-    return (f'{DECL}<w:fonts {ROOT_NS}><w:font w:name="{FONT}"><w:panose1 w:val="020B0604020202020204"/>'
+    return (f'{DECL}<w:fonts {ROOT_NS}><w:font w:name="{FONT}">'
+            '<w:panose1 w:val="020B0604020202020204"/>'
             '<w:charset w:val="00"/><w:family w:val="swiss"/><w:pitch w:val="variable"/>'
             "</w:font></w:fonts>").encode()
 
@@ -292,14 +293,12 @@ def document_xml(body: str = "") -> bytes:
     return f"{DECL}<w:document {ROOT_NS}><w:body>{body}{sect_pr()}</w:body></w:document>".encode()
 
 
-_OD = "http://schemas.openxmlformats.org/officeDocument/2006"
 _CT = "application/vnd.openxmlformats-officedocument.wordprocessingml"
 
 
 def _rels(rels: list[tuple[str, str, str]]) -> bytes:
     items = "".join(f'<Relationship Id="{i}" Type="{t}" Target="{g}"/>' for i, t, g in rels)
-    return (f"{DECL}<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/"
-            f"relationships\">{items}</Relationships>").encode()
+    return f'{DECL}<Relationships xmlns="{PKG_REL_NS}">{items}</Relationships>'.encode()
 
 
 def package_members(body: str = "") -> dict[str, bytes]:
@@ -313,35 +312,35 @@ def package_members(body: str = "") -> dict[str, bytes]:
         ("/word/header1.xml", f"{_CT}.header+xml"),
         ("/word/footer1.xml", f"{_CT}.footer+xml"),
         ("/docProps/core.xml", "application/vnd.openxmlformats-package.core-properties+xml"),
-        ("/docProps/app.xml", "application/vnd.openxmlformats-officedocument.extended-properties+xml"),
+        ("/docProps/app.xml",
+         "application/vnd.openxmlformats-officedocument.extended-properties+xml"),
     ]
     content_types = (
-        f'{DECL}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        f'{DECL}<Types xmlns="{CT_NS}">'
         '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
         'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
         + "".join(f'<Override PartName="{p}" ContentType="{c}"/>' for p, c in overrides)
         + "</Types>").encode()
-    app = (f'{DECL}<Properties xmlns="{_OD}/extended-properties">'
+    app = (f'{DECL}<Properties xmlns="{EXTENDED_PROPS_NS}">'
            "<Application>cctp_builder</Application></Properties>").encode()
     from .package import core_xml  # local import: package imports nothing from here
 
     return {
         "[Content_Types].xml": content_types,
         "_rels/.rels": _rels([
-            ("rId1", f"{_OD}/relationships/officeDocument", "word/document.xml"),
-            ("rId2", "http://schemas.openxmlformats.org/package/2006/relationships/metadata/"
-                     "core-properties", "docProps/core.xml"),
-            ("rId3", f"{_OD}/relationships/extended-properties", "docProps/app.xml"),
+            ("rId1", f"{R_NS}/officeDocument", "word/document.xml"),
+            ("rId2", REL_CORE_PROPS, "docProps/core.xml"),
+            ("rId3", f"{R_NS}/extended-properties", "docProps/app.xml"),
         ]),
         "docProps/app.xml": app,
         "docProps/core.xml": core_xml({"title": "Modèle cctp_builder"}),
         "word/_rels/document.xml.rels": _rels([
-            ("rId1", f"{_OD}/relationships/styles", "styles.xml"),
-            ("rId2", f"{_OD}/relationships/numbering", "numbering.xml"),
-            ("rId3", f"{_OD}/relationships/settings", "settings.xml"),
-            ("rId4", f"{_OD}/relationships/fontTable", "fontTable.xml"),
-            ("rId8", f"{_OD}/relationships/header", "header1.xml"),
-            ("rId9", f"{_OD}/relationships/footer", "footer1.xml"),
+            ("rId1", f"{R_NS}/styles", "styles.xml"),
+            ("rId2", f"{R_NS}/numbering", "numbering.xml"),
+            ("rId3", f"{R_NS}/settings", "settings.xml"),
+            ("rId4", f"{R_NS}/fontTable", "fontTable.xml"),
+            ("rId8", f"{R_NS}/header", "header1.xml"),
+            ("rId9", f"{R_NS}/footer", "footer1.xml"),
         ]),
         "word/document.xml": document_xml(body),
         "word/styles.xml": styles_xml(),

@@ -11,9 +11,10 @@ from lxml import etree
 
 from ..errors import Constat, ModeleInvalide
 from ..models.base import modele_du_champ
-from .compiler import _relink, alias_styles, body_of, clean_body, inner_xml, patch
+from .compiler import alias_styles, body_of, clean_body, inner_xml, patch, relink
 from .diagnostics import message_fr
 from .environment import shared_environment
+from .markup import JINJA_TAG
 from .ooxml import (
     DOCUMENT_PART,
     DOCUMENT_RELS,
@@ -27,7 +28,6 @@ from .ooxml import (
 )
 from .package import read_docx
 
-_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 _SENTINEL = re.compile(r"\{#§(\d+)#\}")
 _LEVEL = re.compile(r"^(\{[%{])(?:p|tr|tc|r)\s")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
@@ -91,7 +91,7 @@ def _lint_file(path: Path, rel: str, known: set[str], styles_base: set[str] | No
     clean_body(body)
     alias_styles(body, frozenset(styles_base or ()))
     try:
-        _relink(body, members, name)
+        relink(body, members, name)
     except ModeleInvalide as exc:
         f.add(None, str(exc).split(" : ", 1)[-1])
     paragraphs = list(body.iter(w("p")))
@@ -141,13 +141,13 @@ def _excerpt(texts: list[str], n: int | None) -> str:
 def _check_tags(f: _File, texts: list[str], patched: str) -> None:
     """Tags split across runs that docxtpl cannot mend, tags over two paragraphs, two {%p."""
     for n, text in enumerate(texts, start=1):
-        for tag in _TAG.findall(text):
+        for tag in JINJA_TAG.findall(text):
             norm = _LEVEL.sub(r"\1 ", tag)
             if norm not in patched and tag not in patched:
                 f.add(n, f"la balise « {tag} » est coupée dans le fichier Word (mise en forme "
                          "ou révision au milieu) et ne sera pas reconnue : la retaper d'un seul "
                          f"tenant{_excerpt(texts, n)}")
-        rest = _TAG.sub("", text)
+        rest = JINJA_TAG.sub("", text)
         if "{{" in rest or "{%" in rest:
             f.add(n, "balise ouverte dans ce paragraphe mais fermée ailleurs (une balise doit "
                      f"tenir dans un seul paragraphe){_excerpt(texts, n)}")
@@ -167,12 +167,12 @@ def _check_jinja(f: _File, source: str, texts: list[str], known: set[str],
         return
     for chaine, message in _attributs_douteux(ast, types_connus):
         n = next((k for k, t in enumerate(texts, start=1)
-                  if any(chaine in tag for tag in _TAG.findall(t))), None)
+                  if any(chaine in tag for tag in JINJA_TAG.findall(t))), None)
         f.add(n, f"{message}{_excerpt(texts, n)}")
     for var in sorted(meta.find_undeclared_variables(ast) - known - _assigned(ast)):
         pattern = re.compile(rf"(?<![\w.]){re.escape(var)}\b")
         n = next((k for k, t in enumerate(texts, start=1)
-                  if any(pattern.search(tag) for tag in _TAG.findall(t))), None)
+                  if any(pattern.search(tag) for tag in JINJA_TAG.findall(t))), None)
         f.add(n, f"variable inconnue « {var} » (absente du contexte des modèles)"
                  f"{_excerpt(texts, n)}")
 

@@ -12,17 +12,19 @@ import re
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
+from ..errors import CctpError
 from . import house
 from .package import write_zip
 
 TOC_INSTR = 'TOC \\o "1-2" \\h \\z \\u'
 TOC_PLACEHOLDER = "Sommaire (mis à jour à la génération du document)"
-_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+JINJA_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+"""A jinja tag (expression, statement or comment): the one pattern for markup and lint."""
 _NUMBERED = re.compile(r"^\d+\.\s+")
 _TR_TAG = re.compile(r"^\{%\s*tr\s.*%\}$")
 
 
-class MarkupError(ValueError):
+class MarkupError(CctpError, ValueError):
     """A line of a markup source cannot be converted (French message, with its line)."""
 
     def __init__(self, message: str, ligne: int) -> None:
@@ -37,11 +39,11 @@ class Span:
     italic: bool = False
 
 
-def _tokens(line: str) -> list[tuple[bool, str]]:
+def tokens(line: str) -> list[tuple[bool, str]]:
     """Split ``line`` into (is_jinja_tag, text) pieces."""
     out: list[tuple[bool, str]] = []
     pos = 0
-    for m in _TAG.finditer(line):
+    for m in JINJA_TAG.finditer(line):
         if m.start() > pos:
             out.append((False, line[pos:m.start()]))
         out.append((True, m.group(0)))
@@ -58,7 +60,7 @@ def parse_inline(line: str) -> list[Span]:
     """``**gras**`` and ``*italique*`` outside jinja tags; ``\\*`` is a literal star."""
     tags: list[str] = []
     protected = []
-    for is_tag, text in _tokens(line):
+    for is_tag, text in tokens(line):
         if is_tag:
             protected.append(f"{_SENTINEL}{len(tags)}{_SENTINEL}")
             tags.append(text)
@@ -67,7 +69,7 @@ def parse_inline(line: str) -> list[Span]:
     spans: list[Span] = []
     _emphasis("".join(protected), spans)
     restore = re.compile(f"{_SENTINEL}(\\d+){_SENTINEL}")
-    result = []
+    result: list[Span] = []
     for s in spans:
         text = restore.sub(lambda m: tags[int(m.group(1))], s.text).replace("\ue001", "*")
         if result and (result[-1].bold, result[-1].italic) == (s.bold, s.italic):
@@ -152,7 +154,7 @@ def _split_cells(line: str, lineno: int) -> list[str]:
     if body.endswith("|") and not body.endswith("\\|"):
         body = body[:-1]
     cells, current = [], []
-    for is_tag, text in _tokens(body):
+    for is_tag, text in tokens(body):
         if is_tag:
             current.append(text)
             continue
@@ -234,8 +236,8 @@ def markup_to_body(text: str) -> str:
 def _line_xml(line: str, lineno: int) -> str:
     if line.startswith("\\"):
         return paragraph_xml(house.CORPS, line[1:])
-    if line.startswith("{%p ") or line.startswith("{%p\t"):
-        if not line.endswith("%}") or len(_TAG.findall(line)) != 1:
+    if line.startswith(("{%p ", "{%p\t")):
+        if not line.endswith("%}") or len(JINJA_TAG.findall(line)) != 1:
             raise MarkupError("une balise {%p … %} doit occuper seule sa ligne", lineno)
         return f'<w:p><w:r><w:t xml:space="preserve">{escape(line)}</w:t></w:r></w:p>'
     if line.startswith("{%tr"):

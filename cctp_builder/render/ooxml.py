@@ -7,18 +7,26 @@ from collections.abc import Iterable
 
 from lxml import etree
 
+# The one place for the XML namespaces of the Office packages the renderer writes or reads.
+OFFICE_DOC_NS = "http://schemas.openxmlformats.org/officeDocument/2006"
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+R_NS = f"{OFFICE_DOC_NS}/relationships"
+WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+CORE_PROPS_NS = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+EXTENDED_PROPS_NS = f"{OFFICE_DOC_NS}/extended-properties"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+DCTERMS_NS = "http://purl.org/dc/terms/"
+DCMITYPE_NS = "http://purl.org/dc/dcmitype/"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 NSMAP = {"w": W_NS, "r": R_NS}
 
-REL_HEADER = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/header"
-REL_FOOTER = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer"
-REL_HYPERLINK = (
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
-)
+REL_HEADER = f"{R_NS}/header"
+REL_FOOTER = f"{R_NS}/footer"
+REL_HYPERLINK = f"{R_NS}/hyperlink"
+REL_CORE_PROPS = f"{PKG_REL_NS}/metadata/core-properties"
 
 #: The part names the engine rebuilds; every other member of the base is copied as is.
 DOCUMENT_PART = "word/document.xml"

@@ -14,7 +14,7 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -135,7 +135,7 @@ def _iso(value: object, default: str) -> str:
         return default
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(UTC).replace(tzinfo=None)
         return value.replace(microsecond=0).isoformat() + "Z"
     if isinstance(value, date):
         return f"{value.isoformat()}T00:00:00Z"
@@ -172,4 +172,4 @@ def core_xml(props: Mapping[str, object] | None,
         f'<dcterms:created xsi:type="dcterms:W3CDTF">{escape(created)}</dcterms:created>'
         f'<dcterms:modified xsi:type="dcterms:W3CDTF">{escape(modified)}</dcterms:modified>'
         "</cp:coreProperties>"
-    ).encode("utf-8")
+    ).encode()

@@ -17,6 +17,7 @@ from .ooxml import (
     RPR_ORDER,
     SETTINGS_AFTER_UPDATE_FIELDS,
     W_NS,
+    WP_NS,
     insert_before_any,
     make,
     parse,
@@ -171,7 +172,7 @@ def _entries(root: etree._Element, facts: Facts, top: int) -> list[tuple[int, st
         if numbered:
             counters[level - 1] += 1
             counters[level:] = [0] * (9 - level)
-            number = fmt
+            number = fmt or ""
             for k in range(level, 0, -1):
                 number = number.replace(f"%{k}", str(counters[k - 1]))
             title = f"{number}\t{title}"
@@ -215,7 +216,7 @@ def _fill_toc(root: etree._Element, instr: etree._Element,
     sep_run = next((r for r in run0.itersiblings() if r.find(w("fldChar")) is not None
                     and r.find(w("fldChar")).get(w("fldCharType")) == "separate"), None)
     end = _field_end(root, begin) if begin is not None else None
-    if sep_run is None or end is None:
+    if begin is None or sep_run is None or end is None:
         return False
     end_p = end.getparent().getparent()
     if end_p is not p0 and end_p.getparent() is not p0.getparent():
@@ -317,9 +318,7 @@ def repair_tables(root: etree._Element) -> bool:
     return bool(tables or cells)
 
 
-_DOC_PR = etree.XPath(
-    ".//wp:docPr", namespaces={
-        "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"})
+_DOC_PR = etree.XPath(".//wp:docPr", namespaces={"wp": WP_NS})
 
 
 def renumber_drawings(root: etree._Element) -> bool:
