@@ -10,14 +10,16 @@ import re
 import pytest
 from conftest import EXEMPLES, MAPA, RACINE, donnees, ecrire
 from docxtext import docx_texte, normaliser, xlsx_texte
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cctp_builder import analyser_projet, load_project, render_piece
 from cctp_builder.catalogue import catalogue
 from cctp_builder.cli import main
-from cctp_builder.echelles import OBJETS, denominateur, jetons
+from cctp_builder.echelles import OBJETS, denominateur, format_echelle, jetons
 from cctp_builder.kit import render_kit
 from cctp_builder.models import Consultation
-from cctp_builder.resolution import resoudre
+from cctp_builder.resolution import compter_reunion, resoudre
 
 ECOLE = RACINE / "examples" / "lescaux-ancienne-ecole.yaml"
 ILOT = RACINE / "examples" / "sauvebonne-ilot-des-ecoles.yaml"
@@ -325,3 +327,49 @@ def test_land_control_in_figures_only_when_given():
     texte = cctp(data)
     assert "1,2 ha appartenant à la commune et 0,4 ha restant à des propriétaires privés" in texte
     assert "parcelle AB 12, en négociation" in texte
+
+
+# --------------------------------------------------------------------------- properties
+
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=20), min_size=1, max_size=5),
+       st.lists(st.booleans(), min_size=5, max_size=5), st.integers(min_value=0, max_value=4))
+def test_critical_path_bounds(durees, liens, validation):
+    """The tranche lasts at least its longest phase and at most all phases end to end."""
+    data = donnees(MAPA)
+    phases = []
+    for i, d in enumerate(durees):
+        phase = {"code": f"p{i}", "nom": f"Phase {i}", "duree_semaines": d}
+        phases.append(phase)
+    data["etudes"] = [{"module": "programmation_urbaine", "phases": phases[:1]},
+                      {"module": "concertation", "phases": phases[1:]}
+                      if len(phases) > 1 else {"module": "concertation"}]
+    if len(phases) > 1 and liens[0]:
+        phases[1]["depend_de"] = ["programmation_urbaine/p0"]
+    data["tranches"] = [{"code": "TF", "intitule": "Études", "montant_estime_ht": 50000,
+                         "phases": ["programmation_urbaine", "concertation"]}]
+    data["pilotage"]["delai_validation_semaines"] = validation
+    res = resoudre(Consultation.model_validate(data))
+    tf = res.tranches[0]
+    faites = [p.duree_semaines for p in tf.phases]
+    assert max(faites) <= tf.duree_semaines <= sum(faites)
+    assert tf.duree_calendaire_semaines >= tf.duree_semaines + validation
+    assert [p.numero for p in res.phases] == list(range(1, len(res.phases) + 1))
+
+
+@given(st.integers(min_value=1, max_value=50),
+       st.sampled_from(["comité de pilotage", "comité technique", "atelier public"]))
+def test_meeting_lines_are_counted(n, objet):
+    categorie, compte = compter_reunion(f"{n} {objet} de présentation")
+    assert compte == n
+    assert categorie == {"comité de pilotage": "copil", "comité technique": "cotech"}.get(
+        objet, "autres")
+
+
+@given(st.sampled_from([50, 100, 200, 500, 1000, 2000, 5000, 10000, 25000]))
+def test_scale_typography(n):
+    texte = format_echelle(n)
+    assert texte.startswith("1/") and " " not in texte
+    assert int(texte[2:].replace("\u00a0", "")) == n
