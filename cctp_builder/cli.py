@@ -170,7 +170,8 @@ def etudes(en_json: bool) -> None:
     for module in catalogue().values():
         click.echo(f"{module.cle:<26} {module.titre}")
         for p in module.phases:
-            click.echo(f"{'':<28}{module.cle}/{p.code} — {p.nom} ({p.duree_semaines} sem.)")
+            apres = f" ; après {', '.join(p.depend_de)}" if p.depend_de else ""
+            click.echo(f"{'':<28}{module.cle}/{p.code} — {p.nom} ({p.duree_semaines} sem.{apres})")
 
 
 # --------------------------------------------------------------------------- procedure

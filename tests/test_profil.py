@@ -120,7 +120,7 @@ def test_enaf_sentence_only_for_an_extension(nature, present):
     data["operation"]["nature"] = nature
     texte = cctp(data)
     assert ("la surface d'ENAF consommée" in texte) is present
-    assert ("ne consomme pas d'espace naturel" in texte) is not present
+    assert ("Le site est inclus dans l'enveloppe urbaine" in texte) is not present
 
 
 @pytest.mark.parametrize("mode, cession", [("cession_operateur", True),
