@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .errors import CctpError, Constat
 from .models import Consultation
-from .models.annexes import nom_annexe
+from .models.annexes import noms_annexes
 
 EXTENSIONS: dict[str, str] = {
     ".pdf": "PDF", ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".docx": "DOCX",
@@ -60,5 +60,5 @@ def lire_annexes(projet: Consultation, racine: Path | None) -> dict[str, bytes]:
     if erreurs:
         raise CctpError("annexes : " + " ".join(f"[{c.chemin}] {c.message}" for c in erreurs)
                         + " Rien n'a été écrit.")
-    return {nom_annexe(i, a.fichier): (base / a.fichier).read_bytes()
-            for i, a in enumerate(projet.annexes)}
+    return {nom: (base / a.fichier).read_bytes()
+            for nom, a in zip(noms_annexes(projet.annexes), projet.annexes, strict=True)}

@@ -26,7 +26,7 @@ from .models import (
     Pilotage,
     SousCritere,
 )
-from .models.annexes import nom_annexe
+from .models.annexes import noms_annexes
 from .models.pieces import PIECES, Piece
 from .resolution import Resolution, resoudre
 from .rules import Regles, Tribunal
@@ -169,8 +169,8 @@ def contexte_projet(projet: Consultation, res: Resolution) -> dict[str, Any]:
             p.etude_cle == "etudes_techniques" and p.code == "topographie" for p in phases),
         "competences_equipe": competences_equipe(projet, res),
         "conflit_interets": [e for e in res.etudes if cat[e.cle].conflit_interets],
-        "annexes": [AnnexeKit(i + 1, a.titre, nom_annexe(i, a.fichier), a.genre)
-                    for i, a in enumerate(projet.annexes)],
+        "annexes": [AnnexeKit(i + 1, a.titre, nom, a.genre) for i, (nom, a) in enumerate(
+            zip(noms_annexes(projet.annexes), projet.annexes, strict=True))],
         "plan_site": next((a.titre for a in projet.annexes if a.genre == "plan_site"), None),
         "planning": planning(res),
     }

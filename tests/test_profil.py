@@ -373,3 +373,23 @@ def test_scale_typography(n):
     texte = format_echelle(n)
     assert texte.startswith("1/") and " " not in texte
     assert int(texte[2:].replace("\u00a0", "")) == n
+
+
+def test_annex_file_names_are_kept_unless_they_collide(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for d in ("a", "b"):
+        (tmp_path / d / "plan.pdf").write_bytes(b"%PDF-1.4 " + d.encode())
+    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff jpeg")
+    data = donnees(MAPA)
+    data["annexes"] = [{"fichier": "a/plan.pdf", "titre": "Plan du site"},
+                       {"fichier": "b/plan.pdf", "titre": "Plan des réseaux"},
+                       {"fichier": "photo.jpg", "titre": "Photographies"}]
+    projet = load_project(ecrire(tmp_path, data))
+    from cctp_builder import build_kit
+    build_kit(projet, tmp_path / "dce", annexes_depuis=tmp_path)
+    kit = tmp_path / "dce" / "CHV-2026-03" / "annexes"
+    assert sorted(p.name for p in kit.iterdir()) == ["A1-plan.pdf", "A2-plan.pdf", "photo.jpg"]
+    manifeste = json.loads((kit.parent / "manifest.json").read_text("utf-8"))
+    assert manifeste["fichiers"]["annexes/photo.jpg"]["sha256"] == hashlib.sha256(
+        b"\xff\xd8\xff jpeg").hexdigest()

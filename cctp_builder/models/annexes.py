@@ -42,7 +42,9 @@ class Annexe(Modele):
         return "autre"
 
 
-def nom_annexe(i: int, fichier: str) -> str:
-    """The annex's file name inside the kit: « annexes/A1-plan-du-site.pdf »."""
-    nom = fichier.replace("\\", "/").rsplit("/", 1)[-1]
-    return f"annexes/A{i + 1}-{nom}"
+def noms_annexes(annexes: list[Annexe]) -> list[str]:
+    """The annexes' paths inside the kit: « annexes/plan-du-site.pdf », the original file
+    name kept; « annexes/A2-plan.pdf » only when two annexes share a file name."""
+    bases = [a.fichier.replace("\\", "/").rsplit("/", 1)[-1] for a in annexes]
+    return [f"annexes/{b}" if bases.count(b) == 1 else f"annexes/A{i + 1}-{b}"
+            for i, b in enumerate(bases)]
