@@ -194,7 +194,7 @@ def build_kit(projet: Consultation, out_dir: str | Path, *, pieces: Iterable[str
               templates: Path | None = None, final: bool = False, force: bool = False,
               zip: bool = False, pdf: bool = False, source: bytes | None = None,
               progression: Progression | None = None, kit_forme: str | None = None,
-              pdfa: bool = False) -> list[Path]:
+              pdfa: bool = False, annexes_depuis: Path | None = None) -> list[Path]:
     """Render and write a kit to ``out_dir/<référence>/``; return the written paths.
 
     All or nothing: pieces are rendered in memory, written in a temporary folder beside the
@@ -206,6 +206,9 @@ def build_kit(projet: Consultation, out_dir: str | Path, *, pieces: Iterable[str
         lignes = [f"  {nom} : {m}" for nom, ms in restants.items() for m in sorted(set(ms))]
         raise CctpError("--final : des repères « [À compléter » subsistent ; rien n'a été "
                         "écrit.\n" + "\n".join(lignes))
+    from .annexes import lire_annexes  # annexed files, relative to the project file's folder
+
+    kit.fichiers.update(lire_annexes(projet, annexes_depuis))
     kit.fichiers["manifest.json"] = manifeste(projet, kit, source, templates)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -218,6 +221,7 @@ def build_kit(projet: Consultation, out_dir: str | Path, *, pieces: Iterable[str
     tmp = Path(tempfile.mkdtemp(prefix=f".{kit.reference}.", dir=out))
     try:
         for nom, data in kit.fichiers.items():
+            (tmp / nom).parent.mkdir(parents=True, exist_ok=True)
             (tmp / nom).write_bytes(data)
         if pdf:
             from .pdf import convertir_en_pdf

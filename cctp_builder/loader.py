@@ -207,7 +207,10 @@ def analyser_projet(chemin: str | Path) -> tuple[Consultation | None, Resultat]:
     except ValidationError as exc:
         constats = [message_pydantic(err) for err in exc.errors(include_url=False)]
         return None, Resultat(situer(constats, nom, positions))
-    return projet, Resultat(situer(valider(projet), nom, positions))
+    from .annexes import verifier_annexes  # files next to the project file
+
+    constats = verifier_annexes(projet, chemin.parent) + valider(projet)
+    return projet, Resultat(situer(constats, nom, positions))
 
 
 def load_project(chemin: str | Path) -> Consultation:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+
+import yaml
 
 from .catalogue import catalogue
 from .errors import CctpError
-from .resolution import suggestion
+from .hygiene import jour_ouvre
+from .models import Consultation
+from .resolution import resoudre, suggestion
 
 _ENTETE = """\
 # yaml-language-server: $schema=schema-projet.json
@@ -88,7 +93,7 @@ marche:
     justification: >-
       Les études s'enchaînent et portent sur un même site ; la commune ne pourrait pas
       coordonner plusieurs titulaires (article L2113-11 du code de la commande publique).
-  duree_mois: 12
+  duree_mois: {duree_mois}
   # Condition d'exécution environnementale (article L2112-2), exigée depuis le 21 août 2026 :
   clause_environnementale: >-
     Le titulaire tient les réunions techniques à distance lorsque leur objet le permet,
@@ -133,10 +138,9 @@ calendrier:
 pilotage:
   copil:
     composition: [le maire et les adjoints, la direction départementale des territoires]
-    nombre_reunions: 3
+  # le nombre de réunions est calculé à partir des phases ; le comité technique est facultatif
   cotech:
     composition: [le secrétaire général, le CAUE]
-    nombre_reunions: 3
 """
 
 
@@ -151,10 +155,18 @@ def projet_de_depart(etudes: list[str], aujourd_hui: dt.date | None = None, *,
     if not etudes:
         raise CctpError("choisissez au moins un module d'étude (--etudes).")
     jour = aujourd_hui or dt.date.today()
-    envoi = jour + dt.timedelta(days=14)
-    remise = envoi + dt.timedelta(days=42)
+    envoi = jour_ouvre(jour + dt.timedelta(days=14))
+    remise = jour_ouvre(envoi + dt.timedelta(days=42))
     lignes_etudes = "\n".join(f"  - module: {e}    # {cat[e].titre}" for e in etudes)
     lignes_phases = "\n".join(f"      - {e}" for e in etudes)
-    return _ENTETE.format(fichier=fichier, etudes=lignes_etudes, phases=lignes_phases,
-                          montant=25000 * len(etudes), annee=envoi.year,
-                          envoi=envoi.isoformat(), remise=remise.isoformat())
+
+    def texte(duree_mois: int) -> str:
+        return _ENTETE.format(fichier=fichier, etudes=lignes_etudes, phases=lignes_phases,
+                              montant=25000 * len(etudes), annee=envoi.year,
+                              envoi=envoi.isoformat(), remise=remise.isoformat(),
+                              duree_mois=duree_mois)
+
+    # the contract lasts as long as the computed sequence, plus two months of margin
+    res = resoudre(Consultation.model_validate(yaml.safe_load(texte(12))))
+    semaines = max((t.duree_calendaire_semaines for t in res.tranches), default=0)
+    return texte(max(12, math.ceil(semaines / 4.345) + 2))

@@ -11,6 +11,7 @@ from pdfutil import pdf_pages, pdf_text, require_soffice
 
 from cctp_builder import load_project
 from cctp_builder.catalogue import catalogue
+from cctp_builder.echelles import remplacer_echelles
 from cctp_builder.kit import render_piece
 from cctp_builder.models import Consultation
 
@@ -36,10 +37,13 @@ def test_each_module_alone(cle):
     texte = normaliser(_texte_cctp(projet))
     module = catalogue()[cle]
     assert normaliser(module.titre) in texte
+    surface = projet.operation.surface_totale_ha
     for phase in module.phases:
         assert normaliser(phase.nom) in texte, phase.nom
         for livrable in phase.livrables:
+            livrable = remplacer_echelles(livrable, surface, projet.operation.est_batiment)
             assert normaliser(livrable) in texte, livrable
+    assert "{echelle:" not in texte
     for autre in set(catalogue()) - {cle}:
         assert normaliser(catalogue()[autre].titre) not in texte, autre
 
