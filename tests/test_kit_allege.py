@@ -10,7 +10,7 @@ import re
 import subprocess
 
 import pytest
-from conftest import DISPENSE, EXEMPLES, MAPA, RICHE, donnees, ecrire
+from conftest import DISPENSE, EXEMPLES, MAPA, RACINE, RICHE, donnees, ecrire
 from openpyxl import load_workbook
 from pdfutil import require_soffice
 
@@ -185,3 +185,32 @@ def test_urls_are_printed_exactly_as_given():
         assert "https://achats.chanteverne.example.fr" in texte
         assert "https://achats.chanteverne.example.fr/" not in texte
         assert "https://achats.chanteverne.example.fr." not in texte
+
+
+def _cahier_allege(exemple: str) -> str:
+    projet = load_project(RACINE / "examples" / f"{exemple}.yaml")
+    kit = render_kit(projet, kit="allege")
+    return docx_to_text(kit.fichiers["02-Cahier-des-charges.docx"])
+
+
+@pytest.mark.parametrize(("exemple", "clause"), [
+    ("chanteverne-coeur-de-village", True),   # amo_ecoquartier, flagged in the catalogue
+    ("saint-julien-centre-bourg", True),      # assistance_choix_moe, flagged in the catalogue
+    ("sauvebonne-ilot-des-ecoles", False),    # faisabilite_amenagement alone is not flagged
+    ("fontrousse-etude-de-capacite", False),
+])
+def test_light_kit_conflict_clause_follows_the_catalogue_flag(exemple, clause):
+    assert ("Conflits d'intérêts" in _cahier_allege(exemple)) is clause
+
+
+def test_light_kit_publishes_essential_data_from_the_threshold_on():
+    from cctp_builder.rules import Regles
+
+    seuil = Regles.charger().valeur("seuil_donnees_essentielles",
+                                    load_project(MAPA).calendrier.date_envoi_publication)
+    assert load_project(MAPA).valeur_estimee_ht >= seuil
+    cahier = _cahier_allege("chanteverne-coeur-de-village")  # a forced light kit above it
+    assert "Données essentielles." in cahier
+    assert "portail national des données ouvertes, dans un délai de 2 mois" in cahier
+    assert load_project(DISPENSE).valeur_estimee_ht < seuil
+    assert "Données essentielles" not in _cahier_allege(DISPENSE.stem)
