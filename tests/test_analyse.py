@@ -563,3 +563,19 @@ def test_cli_version_stays_cheap_with_the_analyse_group():
     sortie = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True).stdout
     assert sortie.strip() == "[]"
+
+
+def test_rao_and_ccap_take_the_essential_data_delay_from_one_rule(runner, tmp_path):
+    from cctp_builder.rules import Regles
+
+    regles = Regles.charger()
+    assert "donnees_essentielles_delai" not in regles.identifiants()
+    le = load_project(RICHE).calendrier.date_envoi_publication
+    ref = regles.reference("donnees_essentielles_delai_mois", le)
+    assert _build(runner, tmp_path).exit_code == 0
+    rao = normaliser(docx_texte(tmp_path / "out" / "VLM-2026-07" / "analyse" / "RAO.docx"))
+    ccap = normaliser(docx_texte(render_piece(load_project(RICHE), "ccap")))
+    for texte in (rao, ccap):
+        assert f"dans un délai de 2 mois à compter de {'sa' if texte is rao else 'la'} " \
+               f"notification" in texte
+        assert normaliser(ref) in texte
