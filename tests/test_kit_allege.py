@@ -214,3 +214,25 @@ def test_light_kit_publishes_essential_data_from_the_threshold_on():
     assert "portail national des données ouvertes, dans un délai de 2 mois" in cahier
     assert load_project(DISPENSE).valeur_estimee_ht < seuil
     assert "Données essentielles" not in _cahier_allege(DISPENSE.stem)
+
+
+def _formule_et_egalite(texte: str) -> tuple[str, str]:
+    lignes = [ligne.strip().replace("\u00a0", " ") for ligne in texte.splitlines()]
+    return (next(ligne for ligne in lignes if ligne.startswith("Note = ")),
+            next(ligne for ligne in lignes if ligne.startswith("En cas d'égalité")))
+
+
+@pytest.mark.parametrize("methode", ["lineaire", "proportionnelle_inverse"])
+def test_light_letter_scores_the_price_and_breaks_ties_as_the_rc(tmp_path, methode):
+    from docxtext import docx_texte
+
+    data = donnees(DISPENSE)
+    data.setdefault("notation", {})["methode_prix"] = methode
+    projet = load_project(ecrire(tmp_path, data))
+    lettre = docx_texte(render_kit(projet, kit="allege").fichiers["01-Lettre-de-consultation.docx"],
+                        entetes=False)
+    rc = docx_texte(render_piece(projet, "rc"), entetes=False)
+    assert _formule_et_egalite(lettre) == _formule_et_egalite(rc)
+    if methode == "lineaire":
+        assert "le plus cher 0 point" not in lettre
+        assert "deux fois plus chère que la moins-disante obtient zéro point" in lettre
