@@ -115,3 +115,17 @@ def test_pdf_shows_every_table_row(pdfs):
         attendu = len(re.findall(r"\d+ semaines?", docx))
         assert attendu > 3
         assert len(re.findall(r"\d+ semaines?", pdf)) == attendu, p.stem
+
+
+def test_phase_validations_are_true_for_a_woman_mayor(tmp_path):
+    from conftest import ecrire
+
+    data = donnees(MAPA)
+    data["acheteur"].setdefault("representant", {})["civilite"] = "Madame"
+    projet = load_project(ecrire(tmp_path, data))
+    assert "concertation" in [e.module for e in projet.etudes]
+    texte = normaliser(docx_texte(render_piece(projet, "cctp")))
+    assert "validation du plan de concertation par la commune" in texte
+    assert "validation de chaque compte rendu par la commune avant diffusion" in texte
+    assert not re.search(r"\b(par|du|au) maire\b", texte)
+    assert "par le maire" not in texte
