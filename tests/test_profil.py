@@ -19,6 +19,7 @@ from cctp_builder.cli import main
 from cctp_builder.echelles import OBJETS, denominateur, format_echelle, jetons
 from cctp_builder.kit import render_kit
 from cctp_builder.models import Consultation
+from cctp_builder.render.filters import compte
 from cctp_builder.resolution import compter_reunion, resoudre
 
 ECOLE = RACINE / "examples" / "lescaux-ancienne-ecole.yaml"
@@ -289,7 +290,7 @@ def test_clean_examples_have_no_hygiene_warning():
 @pytest.mark.parametrize("chemin", EXEMPLES, ids=lambda p: p.stem)
 def test_meetings_durations_scales_and_skills_agree_across_pieces(chemin):
     projet = load_project(chemin)
-    kit = render_kit(projet)
+    kit = render_kit(projet, kit="complet")  # the full kit: CCTP, CCAP, CMT and DPGF
     t = {nom.split("-", 1)[1].split(".")[0]: normaliser(
         xlsx_texte(d) if nom.endswith(".xlsx") else docx_texte(d))
         for nom, d in kit.fichiers.items()}
@@ -298,7 +299,8 @@ def test_meetings_durations_scales_and_skills_agree_across_pieces(chemin):
     # meetings: the CCTP table, the CMT table and the CCAP sentence give the computed totals
     assert f"Total {reunions['copil']}" in t["CCTP"].replace("*", "")
     assert f"Total {reunions['copil']}" in t["CMT"].replace("*", "")
-    assert f"dont {reunions['copil']} réunion" in t["CCAP"]
+    dont = compte(reunions["copil"], "réunion", genre="f")  # counts are written in words
+    assert normaliser(f"dont {dont} du comité de pilotage") in t["CCAP"]
     assert "Réunion supplémentaire" in t["DPGF"]
     for tr in res.tranches:
         ligne = f"{tr.code} {tr.reunions['copil']}"
