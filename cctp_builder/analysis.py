@@ -94,12 +94,15 @@ def constats_du_projet(projet: Consultation, res: Resolution,
 
 
 def analyser(projet: Consultation, *, source: Source | None = None,
-             situer: Callable[[list[Constat]], list[Constat]] | None = None) -> AnalyseProjet:
+             situer: Callable[[list[Constat]], list[Constat]] | None = None,
+             supplementaires: list[Constat] | None = None) -> AnalyseProjet:
     """Resolve, decide and check ``projet`` once. ``situer`` gives the findings their file,
-    line and column (the loader knows them)."""
+    line and column (the loader knows them); ``supplementaires`` are findings the loader
+    made itself (annexed files next to the project file)."""
     regles = Regles.charger()
     res = resoudre(projet)
     constats, decision = constats_du_projet(projet, res, regles)
+    constats = list(supplementaires or []) + constats
     if situer is not None:
         constats = situer(constats)
     analyse = AnalyseProjet(projet=projet, resultat=Resultat(constats), source=source,

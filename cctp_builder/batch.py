@@ -64,7 +64,8 @@ def construire_un(fichier: str, options: Options) -> Issue:
         chemins = build_kit(projet, options.sortie, pieces=options.pieces,
                             templates=options.templates, final=options.final, force=options.force,
                             zip=options.zip, pdf=options.pdf,
-                            kit_forme=options.kit, pdfa=options.pdfa)
+                            kit_forme=options.kit, pdfa=options.pdfa,
+                            annexes_depuis=Path(fichier).parent)
     except CctpError as exc:
         return Issue(fichier, False, str(exc))
     except Exception as exc:  # noqa: BLE001 - one bad file never stops the others

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from pydantic import Field, ValidationError
 
@@ -27,6 +28,11 @@ class ModuleEtude(Modele):
         description="L'étude aide la commune à choisir un contractant ultérieur (maître d'œuvre, "
         "aménageur) : le CCAP et le RC portent la clause d'incompatibilité",
     )
+
+    @property
+    def intitule(self) -> str:
+        """The module's title (the name used by ``etudes --json``)."""
+        return self.titre
 
 
 class Catalogue(Modele):
@@ -76,3 +82,19 @@ def catalogue() -> dict[str, ModuleEtude]:
     except ValidationError as exc:  # a packaging defect, caught by the test suite
         raise CctpError(f"Catalogue des études invalide : {exc}") from exc
     return {m.cle: m for m in cat.modules}
+
+
+def catalogue_json() -> list[dict[str, Any]]:
+    """The catalog as ``etudes --json`` prints it: modules, phases and their dependencies
+    (the previous phase of the same module made explicit)."""
+    out: list[dict[str, Any]] = []
+    for m in catalogue().values():
+        phases = []
+        for i, p in enumerate(m.phases):
+            deps = ([f"{m.cle}/{m.phases[i - 1].code}"] if i else []) + list(p.depend_de)
+            phases.append({"code": p.code, "nom": p.nom, "duree_semaines": p.duree_semaines,
+                           "depend_de": deps, "reunions": list(p.reunions)})
+        out.append({"cle": m.cle, "intitule": m.titre, "resume": m.resume,
+                    "competences": list(m.competences), "engagements": list(m.engagements),
+                    "conflit_interets": m.conflit_interets, "phases": phases})
+    return out

@@ -198,15 +198,21 @@ def init(fichier: Path, etudes: str, commune: str | None, force: bool) -> None:
 
 
 @main.command()
+@click.option("--json", "en_json", is_flag=True,
+              help="Liste JSON des modules (cle, intitule, phases avec depend_de).")
 @_gere_erreurs
-def etudes() -> None:
+def etudes(en_json: bool) -> None:
     """Liste les modules d'étude du catalogue et leurs phases."""
-    from .catalogue import catalogue
+    from .catalogue import catalogue, catalogue_json
 
+    if en_json:
+        click.echo(json.dumps(catalogue_json(), ensure_ascii=False, indent=2))
+        return
     for module in catalogue().values():
         click.echo(f"{module.cle:<26} {module.titre}")
         for p in module.phases:
-            click.echo(f"{'':<28}{module.cle}/{p.code} — {p.nom} ({p.duree_semaines} sem.)")
+            apres = f" ; après {', '.join(p.depend_de)}" if p.depend_de else ""
+            click.echo(f"{'':<28}{module.cle}/{p.code} — {p.nom} ({p.duree_semaines} sem.{apres})")
 
 
 # --------------------------------------------------------------------------- procedure

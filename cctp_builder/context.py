@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from .analysis import AnalyseProjet, analyse_de
 from .catalogue import ENGAGEMENTS_ECOQUARTIER
+from .echelles import echelle
+from .equipe import competences_equipe
 from .errors import ProjetInvalide, RegleIntrouvable
 from .legal import decision_pour
 from .models import (
@@ -24,8 +27,9 @@ from .models import (
     Pilotage,
     SousCritere,
 )
+from .models.annexes import noms_annexes
 from .models.pieces import FORMES_KIT, Piece
-from .resolution import resoudre
+from .resolution import Resolution, resoudre
 from .rules import Regles, Tribunal
 
 
@@ -137,6 +141,7 @@ def build_context(source: Consultation | AnalyseProjet, piece: Piece | None = No
     decision = analyse.decision or decision_pour(projet, regles, res)
     forme = forme_kit(kit or projet.kit, decision.procedure)
     tranches = res.tranches
+    op = projet.operation
     return {
         "acheteur": projet.acheteur,
         "operation": projet.operation,
@@ -170,7 +175,80 @@ def build_context(source: Consultation | AnalyseProjet, piece: Piece | None = No
         "forme_kit": forme,
         "doc": piece,
         "version_regles": regles.version,
+        **contexte_projet(projet, res),
+        "echelle": lambda objet: echelle(objet, op.surface_totale_ha, op.est_batiment),
     }
+
+
+def contexte_projet(projet: Consultation, res: Resolution) -> dict[str, Any]:
+    """Names computed from the operation profile, the meetings, the sequence and the annexes."""
+    phases = res.phases
+    return {
+        "phases": phases,
+        "reunions": res.reunions,
+        "cotech": projet.pilotage.cotech is not None,
+        "leve_topographique_au_marche": any(
+            p.etude_cle == "etudes_techniques" and p.code == "topographie" for p in phases),
+        "competences_equipe": competences_equipe(projet, res),
+        "conflit_interets": [e for e in res.etudes if e.conflit_interets],
+        "annexes": [AnnexeKit(i + 1, a.titre, nom, a.genre) for i, (nom, a) in enumerate(
+            zip(noms_annexes(projet.annexes), projet.annexes, strict=True))],
+        "plan_site": next((a.titre for a in projet.annexes if a.genre == "plan_site"), None),
+        "planning": planning(res),
+    }
+
+
+@dataclass(frozen=True)
+class AnnexeKit:
+    """An annex as the pieces cite it."""
+
+    numero: int
+    titre: str
+    fichier: str
+    genre: str
+
+
+@dataclass(frozen=True)
+class LignePlanning:
+    """One row of the planning chart: a phase, its weeks and its bar."""
+
+    numero: int
+    nom: str
+    debut_semaine: int
+    fin_semaine: int
+    barre: str
+
+
+@dataclass(frozen=True)
+class Planning:
+    """The planning chart of one tranche, one mark per month or half-month."""
+
+    tranche: str
+    unite: str  # "mois" or "quinzaine"
+    periodes: int
+    lignes: list[LignePlanning]
+
+
+PLEIN = "\u2588"
+VIDE = "\u2591"
+
+
+def planning(res: Resolution) -> list[Planning]:
+    """A chart per tranche: half-months up to 6 months, months beyond; the phase's execution
+    is the full block, its validation time is not shaded."""
+    out: list[Planning] = []
+    for t in res.tranches:
+        total = max((p.fin_semaine for p in t.phases), default=0)
+        pas, unite = (52 / 24, "quinzaine") if total <= 26 else (52 / 12, "mois")
+        n = max(1, math.ceil(total / pas - 1e-9))
+        lignes = []
+        for p in t.phases:
+            fin = p.debut_semaine + p.duree_semaines
+            barre = "".join(PLEIN if (p.debut_semaine < (i + 1) * pas and fin > i * pas)
+                            else VIDE for i in range(n))
+            lignes.append(LignePlanning(p.numero, p.nom, p.debut_semaine, fin, barre))
+        out.append(Planning(t.code, unite, n, lignes))
+    return out
 
 
 NOMS_CONTEXTE: frozenset[str] = frozenset({
@@ -181,6 +259,8 @@ NOMS_CONTEXTE: frozenset[str] = frozenset({
     "engagements_ecoquartier",
     "derogations", "chapitres_memoire", "pieces", "forme_kit", "doc", "version_regles", "etude",
     "analyse", "lettre",  # award documents (cctp_builder.analyse)
+    "phases", "reunions", "cotech", "leve_topographique_au_marche", "competences_equipe",
+    "conflit_interets", "annexes", "plan_site", "planning", "echelle",
 })
 """Top-level names known to templates (used by ``templates check``)."""
 

@@ -398,7 +398,8 @@ def build_kit(projet: Consultation | AnalyseProjet, out_dir: str | Path, *,
               templates: Path | None = None, final: bool = False, force: bool = False,
               zip: bool = False, pdf: bool = False, source: bytes | None = None,
               progression: Progression | None = None, kit_forme: str | None = None,
-              pdfa: bool = False, limites: Limites | None = None) -> list[Path]:
+              pdfa: bool = False, limites: Limites | None = None,
+              annexes_depuis: Path | None = None) -> list[Path]:
     """Render and write a kit to ``out_dir/<référence>/``; return the written paths.
 
     All or nothing: pieces are rendered in memory, written in a fresh temporary folder
@@ -419,6 +420,9 @@ def build_kit(projet: Consultation | AnalyseProjet, out_dir: str | Path, *,
         lignes = [f"  {nom} : {m}" for nom, ms in restants.items() for m in sorted(set(ms))]
         raise CctpError("--final : des repères « [À compléter » subsistent ; rien n'a été "
                         "écrit.\n" + "\n".join(lignes))
+    from .annexes import lire_annexes  # annexed files, relative to the project file's folder
+
+    kit.fichiers.update(lire_annexes(projet, annexes_depuis))
     out = _dossier_sortie(Path(out_dir))
     cible = out / reference
     archive = out / f"{reference}.zip"
@@ -441,6 +445,7 @@ def build_kit(projet: Consultation | AnalyseProjet, out_dir: str | Path, *,
         tmp = Path(tempfile.mkdtemp(prefix=f".{reference}.tmp-{os.getpid()}-", dir=out))
         chemin_en_cours = tmp
         for nom, data in kit.fichiers.items():
+            (tmp / nom).parent.mkdir(parents=True, exist_ok=True)
             creer_exclusivement(tmp / nom, data)
         if pdf:
             from .pdf import convertir_en_pdf

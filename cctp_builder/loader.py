@@ -363,10 +363,11 @@ def analyser_fichier(chemin: str | Path) -> AnalyseProjet:
     """
     chemin = Path(chemin)
     octets, texte = _lire(chemin)
-    return _analyser_texte(octets, texte, str(chemin))
+    return _analyser_texte(octets, texte, str(chemin), dossier=chemin.parent)
 
 
-def _analyser_texte(octets: bytes, texte: str, nom: str) -> AnalyseProjet:
+def _analyser_texte(octets: bytes, texte: str, nom: str,
+                    dossier: Path | None = None) -> AnalyseProjet:
     donnees, positions = _analyser(texte, nom)
     source = Source(nom, octets)
     try:
@@ -375,7 +376,10 @@ def _analyser_texte(octets: bytes, texte: str, nom: str) -> AnalyseProjet:
         constats = [message_pydantic(err) for err in exc.errors(include_url=False)]
         return AnalyseProjet(projet=None, resultat=Resultat(situer(constats, nom, positions)),
                              source=source)
-    return analyser(projet, source=source,
+    from .annexes import verifier_annexes  # files next to the project file
+
+    annexes = verifier_annexes(projet, dossier) if dossier is not None else []
+    return analyser(projet, source=source, supplementaires=annexes,
                     situer=lambda constats: situer(constats, nom, positions))
 
 

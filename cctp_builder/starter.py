@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
+
+import yaml
 
 from . import communes
 from .catalogue import catalogue
 from .communes import Commune, avec_preposition, nom_acheteur
 from .errors import CctpError
-from .resolution import suggestion
+from .hygiene import jour_ouvre
+from .models import Consultation
+from .resolution import resoudre, suggestion
 
 _ACHETEUR_EXEMPLE = """\
 acheteur:
@@ -94,7 +99,7 @@ marche:
     justification: >-
       Les études s'enchaînent et portent sur un même site ; la commune ne pourrait pas
       coordonner plusieurs titulaires (article L2113-11 du code de la commande publique).
-  duree_mois: 12
+  duree_mois: {duree_mois}
   # Condition d'exécution environnementale (article L2112-2), exigée depuis le 21 août 2026 :
   clause_environnementale: >-
     Le titulaire tient les réunions techniques à distance lorsque leur objet le permet,
@@ -139,10 +144,9 @@ calendrier:
 pilotage:
   copil:
     composition: [le maire et les adjoints, la direction départementale des territoires]
-    nombre_reunions: 3
+  # le nombre de réunions est calculé à partir des phases ; le comité technique est facultatif
   cotech:
     composition: [le secrétaire général, le CAUE]
-    nombre_reunions: 3
 """
 
 
@@ -205,14 +209,22 @@ def projet_de_depart(etudes: list[str], aujourd_hui: dt.date | None = None, *,
     if not etudes:
         raise CctpError("choisissez au moins un module d'étude (--etudes).")
     jour = aujourd_hui or dt.date.today()
-    envoi = jour + dt.timedelta(days=14)
-    remise = envoi + dt.timedelta(days=42)
+    envoi = jour_ouvre(jour + dt.timedelta(days=14))
+    remise = jour_ouvre(envoi + dt.timedelta(days=42))
     lignes_etudes = "\n".join(f"  - module: {e}    # {cat[e].titre}" for e in etudes)
     lignes_phases = "\n".join(f"      - {e}" for e in etudes)
     nom = commune.nom if commune else "Saint-Exemple"
-    return _ENTETE.format(fichier=fichier, etudes=lignes_etudes, phases=lignes_phases,
-                          acheteur=_acheteur_de(commune) if commune else _ACHETEUR_EXEMPLE,
-                          de_commune=avec_preposition(nom, "de"),
-                          a_commune=avec_preposition(nom, "à"),
-                          montant=25000 * len(etudes), annee=envoi.year,
-                          envoi=envoi.isoformat(), remise=remise.isoformat())
+
+    def texte(duree_mois: int) -> str:
+        return _ENTETE.format(fichier=fichier, etudes=lignes_etudes, phases=lignes_phases,
+                              acheteur=_acheteur_de(commune) if commune else _ACHETEUR_EXEMPLE,
+                              de_commune=avec_preposition(nom, "de"),
+                              a_commune=avec_preposition(nom, "à"),
+                              montant=25000 * len(etudes), annee=envoi.year,
+                              envoi=envoi.isoformat(), remise=remise.isoformat(),
+                              duree_mois=duree_mois)
+
+    # the contract lasts as long as the computed sequence, plus two months of margin
+    res = resoudre(Consultation.model_validate(yaml.safe_load(texte(12))))
+    semaines = max((t.duree_calendaire_semaines for t in res.tranches), default=0)
+    return texte(max(12, math.ceil(semaines / 4.345) + 2))

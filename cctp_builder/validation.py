@@ -96,16 +96,68 @@ def _tranches(p: Consultation) -> list[Constat]:
 
 
 def _durees(p: Consultation, res: Resolution) -> list[Constat]:
-    """Each tranche, affirmed as late as allowed, must end within the contract's duration."""
+    """The computed sequence against the contract's duration and the affirmation delays.
+
+    Error: the firm tranche, or an optional tranche started right after the firm tranche,
+    cannot end within ``marche.duree_mois``. Warning: an optional tranche affirmed at the end
+    of its delay cannot end in time, or the margin is under one month.
+    """
     out = []
-    for t in res.tranches:
-        fin = (Decimal(t.delai_affermissement_mois or 0)
-               + Decimal(t.duree_semaines) / SEMAINES_PAR_MOIS)
-        if fin > p.marche.duree_mois:
-            out.append(Constat("marche.duree_mois", f"la tranche {t.code} peut s'achever après "
-                               f"{fin:.1f} mois (affermissement puis {t.duree_semaines} semaines "
-                               f"d'études), au-delà de la durée du marché ({p.marche.duree_mois} "
-                               "mois).", "avertissement"))
+    duree = Decimal(p.marche.duree_mois)
+    tf = res.tranches[0] if res.tranches else None
+    tf_mois = Decimal(tf.duree_calendaire_semaines) / SEMAINES_PAR_MOIS if tf else Decimal(0)
+    for i, t in enumerate(res.tranches):
+        mois = Decimal(t.duree_calendaire_semaines) / SEMAINES_PAR_MOIS
+        detail = (f"{t.duree_semaines} semaines d'exécution sur le chemin critique, "
+                  f"{t.duree_calendaire_semaines} avec les temps de validation")
+        if t.est_ferme:
+            if mois > duree:
+                out.append(Constat("marche.duree_mois", f"la tranche ferme demande {_fr(mois)} "
+                                   f"mois ({detail}), plus que la durée du marché ({duree} mois) : "
+                                   "calendrier impossible."))
+            elif mois > duree - 1:
+                out.append(Constat("marche.duree_mois", f"la tranche ferme demande {_fr(mois)} "
+                                   f"mois ({detail}) pour un marché de {duree} mois : calendrier "
+                                   "tendu.",
+                                   "avertissement"))
+            continue
+        au_plus_tot = tf_mois + mois
+        if au_plus_tot > duree:
+            out.append(Constat(f"tranches.{i}", f"la tranche {t.code}, même affermie dès la fin de "
+                               f"la tranche ferme, s'achèverait après {_fr(au_plus_tot)} mois "
+                               f"({detail}), au-delà de la durée du marché ({duree} mois) : "
+                               "calendrier impossible."))
+            continue
+        fin = Decimal(t.delai_affermissement_mois or 0) + mois
+        if fin > duree:
+            out.append(Constat(f"tranches.{i}.delai_affermissement_mois", f"la tranche {t.code} "
+                               f"affermie au terme de son délai s'achèverait après {_fr(fin)} mois "
+                               f"({detail}), au-delà de la durée du marché ({duree} mois) : "
+                               "calendrier tendu.", "avertissement"))
+    return out
+
+
+def _fr(x: Decimal) -> str:
+    """« 5,1 » : one decimal, French comma."""
+    return f"{x:.1f}".replace(".", ",")
+
+
+def _reunions_declarees(p: Consultation, res: Resolution) -> list[Constat]:
+    """The former declared meeting counts, when they contradict the computed ones."""
+    out = []
+    calcul = res.reunions
+    for cle, instance in (("copil", p.pilotage.copil), ("cotech", p.pilotage.cotech)):
+        if instance is not None and instance.nombre_reunions is not None \
+                and instance.nombre_reunions != calcul[cle]:
+            out.append(Constat(f"pilotage.{cle}.nombre_reunions", f"{instance.nombre_reunions} "
+                               f"réunion(s) déclarée(s), mais les phases retenues en prévoient "
+                               f"{calcul[cle]} : les pièces impriment le nombre calculé ; "
+                               "supprimez ce champ ou ajustez les réunions des phases.",
+                               "avertissement"))
+    if p.pilotage.cotech is not None and calcul["cotech"] == 0:
+        out.append(Constat("pilotage.cotech", "un comité technique est décrit mais aucune phase "
+                           "retenue ne le réunit : il n'est pas cité dans les pièces.",
+                           "avertissement"))
     return out
 
 
@@ -219,6 +271,10 @@ def verifier(projet: Consultation, res: Resolution) -> list[Constat]:
     constats = list(res.constats)
     if not res.constats:
         constats.extend(_durees(projet, res))
+        constats.extend(_reunions_declarees(projet, res))
+    from .hygiene import verifier as hygiene  # input hygiene warnings (holidays, notes…)
+
+    constats.extend(hygiene(projet))
     for verif in VERIFICATIONS:
         constats.extend(verif(projet))
     return constats

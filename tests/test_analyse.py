@@ -439,8 +439,10 @@ def test_build_of_all_examples_leaves_the_offers_files_aside(runner, tmp_path):
     res = runner.invoke(main, ["build", *fichiers, "-o", str(tmp_path)])
     assert res.exit_code == 0, res.output
     assert "fichier des offres, ignoré" in res.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["CHV-2026-03", "FTR-2026-01",
-                                                          "VLM-2026-07"]
+    projets = [f for f in fichiers if not f.endswith(".offres.yaml")]
+    attendus = sorted(cctp_builder.load_project(f).marche.reference for f in projets)
+    assert len(attendus) == len(projets) >= 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == attendus
     res = runner.invoke(main, ["validate", str(OFFRES_RICHE)])
     assert res.exit_code == 1 and "analyse build" in res.output
 
@@ -561,3 +563,19 @@ def test_cli_version_stays_cheap_with_the_analyse_group():
     sortie = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True).stdout
     assert sortie.strip() == "[]"
+
+
+def test_rao_and_ccap_take_the_essential_data_delay_from_one_rule(runner, tmp_path):
+    from cctp_builder.rules import Regles
+
+    regles = Regles.charger()
+    assert "donnees_essentielles_delai" not in regles.identifiants()
+    le = load_project(RICHE).calendrier.date_envoi_publication
+    ref = regles.reference("donnees_essentielles_delai_mois", le)
+    assert _build(runner, tmp_path).exit_code == 0
+    rao = normaliser(docx_texte(tmp_path / "out" / "VLM-2026-07" / "analyse" / "RAO.docx"))
+    ccap = normaliser(docx_texte(render_piece(load_project(RICHE), "ccap")))
+    for texte in (rao, ccap):
+        assert f"dans un délai de 2 mois à compter de {'sa' if texte is rao else 'la'} " \
+               f"notification" in texte
+        assert normaliser(ref) in texte

@@ -11,6 +11,7 @@ from pdfutil import pdf_pages, pdf_text, require_soffice
 
 from cctp_builder import load_project
 from cctp_builder.catalogue import catalogue
+from cctp_builder.echelles import remplacer_echelles
 from cctp_builder.kit import render_piece
 from cctp_builder.models import Consultation
 
@@ -36,10 +37,13 @@ def test_each_module_alone(cle):
     texte = normaliser(_texte_cctp(projet))
     module = catalogue()[cle]
     assert normaliser(module.titre) in texte
+    surface = projet.operation.surface_totale_ha
     for phase in module.phases:
         assert normaliser(phase.nom) in texte, phase.nom
         for livrable in phase.livrables:
+            livrable = remplacer_echelles(livrable, surface, projet.operation.est_batiment)
             assert normaliser(livrable) in texte, livrable
+    assert "{echelle:" not in texte
     for autre in set(catalogue()) - {cle}:
         assert normaliser(catalogue()[autre].titre) not in texte, autre
 
@@ -111,3 +115,17 @@ def test_pdf_shows_every_table_row(pdfs):
         attendu = len(re.findall(r"\d+ semaines?", docx))
         assert attendu > 3
         assert len(re.findall(r"\d+ semaines?", pdf)) == attendu, p.stem
+
+
+def test_phase_validations_are_true_for_a_woman_mayor(tmp_path):
+    from conftest import ecrire
+
+    data = donnees(MAPA)
+    data["acheteur"].setdefault("representant", {})["civilite"] = "Madame"
+    projet = load_project(ecrire(tmp_path, data))
+    assert "concertation" in [e.module for e in projet.etudes]
+    texte = normaliser(docx_texte(render_piece(projet, "cctp")))
+    assert "validation du plan de concertation par la commune" in texte
+    assert "validation de chaque compte rendu par la commune avant diffusion" in texte
+    assert not re.search(r"\b(par|du|au) maire\b", texte)
+    assert "par le maire" not in texte

@@ -46,9 +46,10 @@ def _lignes_phases(ws) -> list[int]:
     return out
 
 
-def _ligne_de(ws, libelle: str) -> int:
+def _ligne_de(ws, libelle: str, colonne: int = 1) -> int:
     for r in range(1, ws.max_row + 1):
-        if ws.cell(r, 1).value == libelle:
+        valeur = ws.cell(r, colonne).value
+        if valeur == libelle or (colonne > 1 and isinstance(valeur, str) and libelle in valeur):
             return r
     raise AssertionError(f"ligne « {libelle} » absente")
 
@@ -133,7 +134,9 @@ def test_protection_and_bidder_cells(exemple):
     lignes = set(_lignes_phases(ws))
     taux = _ligne_de(ws, "Taux de TVA applicable :")
     candidat = _ligne_de(ws, "Candidat (nom ou raison sociale) :")
-    attendues = {(r, c) for r in lignes for c in (4, 5)} | {(taux, 3), (candidat, 3)}
+    reunion = _ligne_de(ws, "Réunion supplémentaire", colonne=2)
+    attendues = {(r, c) for r in lignes for c in (4, 5)} | {(taux, 3), (candidat, 3),
+                                                            (reunion, ws.max_column)}
     ouvertes = set()
     for row in ws.iter_rows():
         for c in row:

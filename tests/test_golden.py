@@ -12,13 +12,15 @@ from conftest import MAPA, RACINE
 from cctp_builder import load_project, render_piece
 from cctp_builder.render import docx_to_text
 
-DOSSIER = RACINE / "tests" / "golden" / MAPA.stem
+EXEMPLES_GOLDEN = [MAPA] + [RACINE / "examples" / f"{nom}.yaml" for nom in (
+    "lescaux-ancienne-ecole", "sauvebonne-ilot-des-ecoles", "saint-julien-centre-bourg")]
 
 
+@pytest.mark.parametrize("exemple", EXEMPLES_GOLDEN, ids=lambda p: p.stem)
 @pytest.mark.parametrize("code", ["rc", "ae", "ccap", "cctp", "cmt", "aapc"])
-def test_piece_text_matches_golden(code, update_golden):
-    texte = docx_to_text(render_piece(load_project(MAPA), code))
-    chemin = DOSSIER / f"{code}.txt"
+def test_piece_text_matches_golden(code, exemple, update_golden):
+    texte = docx_to_text(render_piece(load_project(exemple), code))
+    chemin = RACINE / "tests" / "golden" / exemple.stem / f"{code}.txt"
     if update_golden:
         chemin.parent.mkdir(parents=True, exist_ok=True)
         chemin.write_text(texte, "utf-8")

@@ -17,6 +17,7 @@ from docxtext import docx_texte, normaliser
 
 from cctp_builder import load_project
 from cctp_builder.cli import main
+from cctp_builder.context import build_context
 from cctp_builder.kit import build_kit, render_piece
 
 PIECES = ["01-RC.docx", "02-AE.docx", "03-CCAP.docx", "04-CCTP.docx", "05-DPGF.xlsx",
@@ -41,9 +42,12 @@ def kits(tmp_path_factory) -> dict[str, Path]:
 
 
 def test_every_piece_is_written_and_opens(kits):
+    formes = {p.stem: build_context(load_project(p))["forme_kit"] for p in EXEMPLES}
+    assert formes[DISPENSE.stem] == "allege" and formes[RICHE.stem] == "complet"
     for exemple, dossier in kits.items():
-        attendues = PIECES_ALLEGEES if exemple == DISPENSE.stem else PIECES  # kit « auto »
-        assert sorted(p.name for p in dossier.iterdir()) == sorted(attendues)
+        attendues = PIECES_ALLEGEES if formes[exemple] == "allege" else PIECES  # kit « auto »
+        noms = sorted(p.name for p in dossier.iterdir() if p.name != "annexes")
+        assert noms == sorted(attendues)
         for nom in attendues:
             chemin = dossier / nom
             if nom.endswith(".docx"):
@@ -225,7 +229,9 @@ def test_every_word_piece_converts_in_libreoffice(kits, tmp_path):
 
     require_soffice()
     docx = sorted(p for d in kits.values() for p in d.glob("*.docx"))
-    assert len(docx) == 6 * (len(kits) - 1) + 2  # the dispense example: the light kit
+    allegees = [d for d in kits.values() if (d / PIECES_ALLEGEES[0]).exists()]
+    assert allegees  # the dispense example (and any other under the threshold): the light kit
+    assert len(docx) == 6 * (len(kits) - len(allegees)) + 2 * len(allegees)
     copies = []
     for p in docx:  # one folder per kit: the PDFs are written beside their copies
         cible = tmp_path / p.parent.name / p.name
@@ -301,6 +307,14 @@ def test_final_succeeds_once_every_marker_is_filled(runner, tmp_path):
                                     "adresse": "1 rue de l'Exemple", "code_postal": "13002",
                                     "ville": "Marseille"}
     projet = tmp_path / "complet.yaml"
+    projet.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    res = runner.invoke(main, ["validate", str(projet)])
+    assert "plan du site" in res.output  # no site plan: a marker that --final refuses
+    assert runner.invoke(main, ["build", str(projet), "-o", str(tmp_path / "x"),
+                                "--final"]).exit_code == 1
+    assert not (tmp_path / "x" / "CHV-2026-03").exists()
+    (tmp_path / "plan.pdf").write_bytes(b"%PDF-1.4 plan du site")
+    data["annexes"] = [{"fichier": "plan.pdf", "titre": "Plan du site et des périmètres"}]
     projet.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
     res = runner.invoke(main, ["validate", str(projet)])
     assert res.exit_code == 0 and "Repères" not in res.output, res.output

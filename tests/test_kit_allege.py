@@ -10,7 +10,7 @@ import re
 import subprocess
 
 import pytest
-from conftest import DISPENSE, EXEMPLES, MAPA, RICHE, donnees, ecrire
+from conftest import DISPENSE, EXEMPLES, MAPA, RACINE, RICHE, donnees, ecrire
 from openpyxl import load_workbook
 from pdfutil import require_soffice
 
@@ -185,3 +185,54 @@ def test_urls_are_printed_exactly_as_given():
         assert "https://achats.chanteverne.example.fr" in texte
         assert "https://achats.chanteverne.example.fr/" not in texte
         assert "https://achats.chanteverne.example.fr." not in texte
+
+
+def _cahier_allege(exemple: str) -> str:
+    projet = load_project(RACINE / "examples" / f"{exemple}.yaml")
+    kit = render_kit(projet, kit="allege")
+    return docx_to_text(kit.fichiers["02-Cahier-des-charges.docx"])
+
+
+@pytest.mark.parametrize(("exemple", "clause"), [
+    ("chanteverne-coeur-de-village", True),   # amo_ecoquartier, flagged in the catalogue
+    ("saint-julien-centre-bourg", True),      # assistance_choix_moe, flagged in the catalogue
+    ("sauvebonne-ilot-des-ecoles", False),    # faisabilite_amenagement alone is not flagged
+    ("fontrousse-etude-de-capacite", False),
+])
+def test_light_kit_conflict_clause_follows_the_catalogue_flag(exemple, clause):
+    assert ("Conflits d'intérêts" in _cahier_allege(exemple)) is clause
+
+
+def test_light_kit_publishes_essential_data_from_the_threshold_on():
+    from cctp_builder.rules import Regles
+
+    seuil = Regles.charger().valeur("seuil_donnees_essentielles",
+                                    load_project(MAPA).calendrier.date_envoi_publication)
+    assert load_project(MAPA).valeur_estimee_ht >= seuil
+    cahier = _cahier_allege("chanteverne-coeur-de-village")  # a forced light kit above it
+    assert "Données essentielles." in cahier
+    assert "portail national des données ouvertes, dans un délai de 2 mois" in cahier
+    assert load_project(DISPENSE).valeur_estimee_ht < seuil
+    assert "Données essentielles" not in _cahier_allege(DISPENSE.stem)
+
+
+def _formule_et_egalite(texte: str) -> tuple[str, str]:
+    lignes = [ligne.strip().replace("\u00a0", " ") for ligne in texte.splitlines()]
+    return (next(ligne for ligne in lignes if ligne.startswith("Note = ")),
+            next(ligne for ligne in lignes if ligne.startswith("En cas d'égalité")))
+
+
+@pytest.mark.parametrize("methode", ["lineaire", "proportionnelle_inverse"])
+def test_light_letter_scores_the_price_and_breaks_ties_as_the_rc(tmp_path, methode):
+    from docxtext import docx_texte
+
+    data = donnees(DISPENSE)
+    data.setdefault("notation", {})["methode_prix"] = methode
+    projet = load_project(ecrire(tmp_path, data))
+    lettre = docx_texte(render_kit(projet, kit="allege").fichiers["01-Lettre-de-consultation.docx"],
+                        entetes=False)
+    rc = docx_texte(render_piece(projet, "rc"), entetes=False)
+    assert _formule_et_egalite(lettre) == _formule_et_egalite(rc)
+    if methode == "lineaire":
+        assert "le plus cher 0 point" not in lettre
+        assert "deux fois plus chère que la moins-disante obtient zéro point" in lettre

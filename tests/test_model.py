@@ -153,9 +153,21 @@ def test_load_project_raises_french_error(tmp_path):
 
 
 def test_tranche_ending_after_the_contract_is_a_warning(tmp_path):
+    """Affirmed at the end of its delay, TO2 cannot end in time: a warning (tight)."""
+    data = donnees(MAPA)
+    data["marche"]["duree_mois"] = 25
+    data["tranches"][2]["delai_affermissement_mois"] = 18
+    projet, resultat = analyser_projet(ecrire(tmp_path, data))
+    assert projet is not None and not resultat.erreurs, resultat.erreurs
+    alertes = [c for c in resultat.avertissements
+               if c.chemin == "tranches.2.delai_affermissement_mois"]
+    assert any("TO2" in c.message and "tendu" in c.message for c in alertes), alertes
+
+
+def test_impossible_calendar_is_an_error(tmp_path):
+    """Even affirmed right after the firm tranche, TO2 cannot end in 12 months: an error."""
     data = donnees(MAPA)
     data["marche"]["duree_mois"] = 12
     projet, resultat = analyser_projet(ecrire(tmp_path, data))
-    assert projet is not None and not resultat.erreurs
-    alertes = [c for c in resultat.avertissements if c.chemin == "marche.duree_mois"]
-    assert any("TO2" in c.message for c in alertes), resultat.avertissements
+    erreurs = [c for c in resultat.erreurs if c.chemin == "tranches.2"]
+    assert erreurs and "impossible" in erreurs[0].message, resultat.erreurs

@@ -1,6 +1,7 @@
 """Pydantic v2 model of a consultation (pure: no I/O)."""
 
 from .acheteur import Acheteur, Adresse, Contact, Representant, TribunalCompetent
+from .annexes import Annexe
 from .consultation import Consultation
 from .etudes import EtudeChoisie, Phase, Tranche
 from .marche import (
@@ -18,10 +19,13 @@ from .marche import (
     SousCritere,
 )
 from .operation import (
+    Batiment,
+    Cadre,
     DocumentPlanification,
     EcoQuartier,
     EtudeAnterieure,
     LigneLogement,
+    MaitriseFonciere,
     Operation,
     Programme,
     Site,
@@ -40,7 +44,8 @@ from .organisation import (
 )
 
 __all__ = [
-    "Acheteur", "Adresse", "Allotissement", "Avance", "Calendrier", "Competence",
+    "Acheteur", "Adresse", "Allotissement", "Annexe", "Avance", "Batiment", "Cadre",
+    "Calendrier", "Competence", "MaitriseFonciere",
     "Concertation", "Consultation", "Contact", "Cpv", "Critere", "Dispositif",
     "DocumentPlanification", "Donnees", "EcoQuartier", "EtudeAnterieure", "EtudeChoisie",
     "Instance", "LigneLogement", "Livrables", "Lot", "Marche", "Notation", "Operation",

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from .acheteur import Acheteur
+from .annexes import Annexe
 from .base import Modele, Montant, TexteCourt
 from .etudes import EtudeChoisie, Tranche
 from .marche import Critere, Marche, Notation
@@ -66,6 +67,11 @@ class Consultation(Modele):
     )
     financement: list[SourceFinancement] = Field(
         default_factory=list, description="Plan de financement des études (facultatif)"
+    )
+    annexes: list[Annexe] = Field(
+        default_factory=list, max_length=30,
+        description="Pièces annexées au dossier (plan du site, extrait du PLU, études "
+                    "antérieures), copiées dans le kit",
     )
 
     @property

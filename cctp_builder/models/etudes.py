@@ -32,6 +32,12 @@ class Phase(Modele):
         default="validation par le comité de pilotage",
         description="Modalité de validation de la phase par la maîtrise d'ouvrage",
     )
+    depend_de: list[str] = Field(
+        default_factory=list,
+        description="Phases qui doivent être validées avant celle-ci : « module/phase », ou "
+                    "« module » pour toutes ses phases (la phase précédente du même module "
+                    "est implicite)",
+    )
 
 
 class EtudeChoisie(Modele):

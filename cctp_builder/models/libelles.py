@@ -64,6 +64,9 @@ list (field path → label; a test checks the templates against it)."""
 DESCRIPTIONS_MODELES: dict[str, str] = {
     "Acheteur": "L'acheteur : identité, identifiants, représentant et contact.",
     "Adresse": "Adresse postale.",
+    "Annexe": "Fichier annexé au dossier de consultation, copié dans le kit.",
+    "Batiment": "Bâtiment concerné par une réhabilitation ou un changement d'usage.",
+    "Cadre": "Protection ou cadre qui s'applique au site au-delà des documents d'urbanisme.",
     "Allotissement": "Division en lots (article L2113-10) ou motifs de la non-division "
                      "(article L2113-11).",
     "Avance": "Avance versée au titulaire (articles R2191-3 et suivants).",
@@ -73,6 +76,7 @@ DESCRIPTIONS_MODELES: dict[str, str] = {
     "Contact": "Contact administratif ou technique pour la consultation.",
     "Cpv": "Codes CPV du marché.",
     "Critere": "Critère d'attribution.",
+    "MaitriseFonciere": "Maîtrise foncière chiffrée, au-delà du statut de chaque site.",
     "Dispositif": "Format de participation du public.",
     "DocumentPlanification": "Document de planification qui encadre le projet.",
     "Donnees": "Données fournies par l'acheteur et données à produire par le titulaire.",

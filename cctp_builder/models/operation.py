@@ -41,6 +41,10 @@ class Site(Modele):
     risques: list[TexteCourt] = Field(
         default_factory=list, description="Risques naturels et technologiques connus"
     )
+    parcelles: list[TexteCourt] = Field(
+        default_factory=list,
+        description="Parcelles cadastrales concernées (ex. « AB 112 », « AB 113 »)",
+    )
 
 
 class DocumentPlanification(Modele):
@@ -105,6 +109,76 @@ class EcoQuartier(Modele):
     ambitions: Texte | None = Field(default=None, description="Ambitions exprimées par les élus")
 
 
+NatureOperation = Literal[
+    "extension", "densification", "renouvellement_centre_bourg", "rehabilitation_batiment",
+    "espace_public",
+]
+ModeGestion = Literal[
+    "a_definir", "location_communale", "cession_operateur", "bail_emphyteotique",
+    "regie_communale", "concession",
+]
+
+
+class MaitriseFonciere(Modele):
+    """Land control in figures, beyond the status of each site."""
+
+    communal_ha: float | None = Field(
+        default=None, ge=0, le=10_000, description="Surface déjà propriété de la commune (ha)"
+    )
+    epf_ha: float | None = Field(
+        default=None, ge=0, le=10_000,
+        description="Surface portée par l'établissement public foncier (ha)",
+    )
+    prive_ha: float | None = Field(
+        default=None, ge=0, le=10_000, description="Surface restant à des propriétaires privés (ha)"
+    )
+    acquisitions: list[TexteCourt] = Field(
+        default_factory=list, description="Acquisitions envisagées ou en cours"
+    )
+    mode_gestion: ModeGestion = Field(
+        default="a_definir",
+        description="Mode de réalisation ou de gestion pressenti (location communale, cession "
+                    "à un opérateur…)",
+    )
+
+
+TypeCadre = Literal[
+    "pnr", "site_inscrit", "site_classe", "abords_mh", "spr", "reserve_naturelle", "natura2000",
+    "znieff", "loi_montagne", "loi_littoral", "old", "zone_sismique", "autre",
+]
+
+
+class Cadre(Modele):
+    """A protection or framework that applies to the site beyond the planning documents."""
+
+    type: TypeCadre = Field(description="Nature de la protection ou du cadre")
+    nom: TexteCourt = Field(description="Intitulé (ex. « abords de l'église Saint-Pierre »)")
+    precision: TexteCourt | None = Field(
+        default=None, description="Précision (niveau de sismicité, date de l'arrêté…)"
+    )
+
+
+EtatBatiment = Literal["bon", "moyen", "degrade", "ruine"]
+
+
+class Batiment(Modele):
+    """The building concerned, for a rehabilitation or a conversion."""
+
+    nom: TexteCourt = Field(description="Désignation du bâtiment (ex. « ancienne école »)")
+    surface_plancher_m2: int | None = Field(
+        default=None, ge=1, le=100_000, description="Surface de plancher existante (m²)"
+    )
+    niveaux: int | None = Field(default=None, ge=1, le=30, description="Nombre de niveaux")
+    etat: EtatBatiment | None = Field(default=None, description="État général apparent")
+    epoque: TexteCourt | None = Field(
+        default=None, description="Date ou époque de construction (ex. « 1884 »)"
+    )
+    usage_actuel: TexteCourt | None = Field(default=None, description="Usage actuel ou dernier")
+    usage_envisage: TexteCourt | None = Field(
+        default=None, description="Usage envisagé par la commune"
+    )
+
+
 class Operation(Modele):
     """The operation that the studies prepare."""
 
@@ -123,7 +197,41 @@ class Operation(Modele):
     ecoquartier: EcoQuartier = Field(
         default_factory=EcoQuartier, description="Ambitions ÉcoQuartier"
     )
+    nature: NatureOperation = Field(
+        default="extension",
+        description="Nature de l'opération : extension, densification, renouvellement de "
+                    "centre-bourg, réhabilitation d'un bâtiment, espace public",
+    )
+    foncier: MaitriseFonciere = Field(
+        default_factory=MaitriseFonciere, description="Maîtrise foncière chiffrée"
+    )
+    cadres: list[Cadre] = Field(
+        default_factory=list,
+        description="Protections et cadres autour du site (PNR, site inscrit, abords de "
+                    "monument historique, OLD, zone sismique…)",
+    )
+    batiment: Batiment | None = Field(
+        default=None, description="Bâtiment concerné (réhabilitation, reconversion)"
+    )
 
     @property
     def surface_totale_ha(self) -> float:
         return round(sum(s.surface_ha for s in self.sites), 4)
+
+    @property
+    def consomme_enaf(self) -> bool:
+        """Only an extension consumes natural, agricultural or forest land."""
+        return self.nature == "extension"
+
+    @property
+    def est_batiment(self) -> bool:
+        return self.nature == "rehabilitation_batiment"
+
+    @property
+    def tout_communal(self) -> bool:
+        """All the land of the operation belongs to the commune (no private owner involved)."""
+        return all(s.statut_foncier == "communal" for s in self.sites) and not (
+            self.foncier.prive_ha or self.foncier.epf_ha)
+
+    def a_cadre(self, *types: str) -> bool:
+        return any(c.type in types for c in self.cadres)

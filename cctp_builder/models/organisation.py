@@ -49,14 +49,22 @@ class Instance(Modele):
     composition: list[TexteCourt] = Field(
         default_factory=list, description="Membres (élus, services, partenaires)"
     )
-    nombre_reunions: int = Field(ge=0, le=50, description="Nombre de réunions sur le marché")
+    nombre_reunions: int | None = Field(
+        default=None, ge=0, le=50,
+        description="Ancien champ : le nombre de réunions est désormais calculé à partir des "
+                    "réunions déclarées dans chaque phase ; une valeur différente est signalée",
+    )
 
 
 class Pilotage(Modele):
     """Governance of the studies."""
 
     copil: Instance = Field(description="Comité de pilotage (décisionnel)")
-    cotech: Instance = Field(description="Comité technique (suivi)")
+    cotech: Instance | None = Field(
+        default=None,
+        description="Comité technique (suivi), facultatif : sans lui, les réunions techniques "
+                    "des phases se tiennent avec les services de la commune",
+    )
     comptes_rendus_titulaire: bool = Field(
         default=True, description="Les comptes rendus sont-ils rédigés par le titulaire ?"
     )

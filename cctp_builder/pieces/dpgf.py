@@ -360,6 +360,28 @@ def _pse(f: _Feuille, pse: Iterable[Any], taux: str) -> dict[str, str] | None:
     return {"ht": ht, "tva": tva, "ttc": ttc}
 
 
+def _reunion_supplementaire(f: _Feuille) -> None:
+    """Unit price of an additional meeting, outside the total (CCTP, « Récapitulatif des
+    réunions »)."""
+    f.suivante()
+    titre = "Prix unitaire, hors montant du marché"
+    f.cellule(1, titre, gras=True, fond=BLEU_CLAIR, couleur=ACCENT)
+    for col in range(2, f.cols.n + 1):
+        f.cellule(col, None, fond=BLEU_CLAIR)
+    f.fusion(1, f.cols.n)
+    f.suivante()
+    libelle = ("Réunion supplémentaire à la demande de l'acheteur (préparation, animation, "
+               "compte rendu, déplacement compris), prix unitaire HT")
+    f.cellule(1, "PU", horizontal="center")
+    f.cellule(2, libelle)
+    for col in range(3, f.cols.montant):
+        f.cellule(col, None)
+    f.fusion(2, f.cols.montant - 1)
+    f.saisie(f.cols.montant, format=FORMAT_EUROS)
+    f.ws.row_dimensions[f.ligne].height = _hauteur(libelle, sum(f.cols.largeurs[1:-1]))
+    f.suivante()
+
+
 def _recapitulatif(f: _Feuille, tranches: list[Any], totaux: list[dict[str, str]],
                    pse: dict[str, str] | None) -> dict[str, str]:
     """Recap table: tranche code, intitulé, then HT, (TVA,) TTC in the last columns.
@@ -502,6 +524,7 @@ def build_dpgf(context: dict[str, Any]) -> bytes:
     pse = _pse(f, _get(marche, "pse") or [], taux_absolu)
     if not unique or pse:
         _recapitulatif(f, tranches, totaux, pse)
+    _reunion_supplementaire(f)
     f.suivante()
     f.suivante()
     f.cellule(1, "Aucune signature n'est exigée sur ce cadre : l'engagement du candidat résulte de "
