@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -181,6 +181,9 @@ class Batiment(Modele):
 
 class Operation(Modele):
     """The operation that the studies prepare."""
+
+    # methods the templates may call (exposed by the plain-data views, render/vues.py)
+    METHODES_MODELE: ClassVar[tuple[str, ...]] = ("a_cadre",)
 
     nom: TexteCourt = Field(description="Nom du projet (ex. « Quartier durable des Aires »)")
     enjeux: Texte | None = Field(
