@@ -106,6 +106,13 @@ marche:
     organise ses déplacements sur site en transport collectif ou en covoiturage, et remet
     ses livrables sous forme numérique, les tirages papier étant limités aux exemplaires
     demandés.
+  # Supports de l'avis (au-delà de 90 000 € HT : BOAMP ou journal d'annonces légales)
+  publicite_supports: [Bulletin officiel des annonces des marchés publics (BOAMP)]
+
+# Comparaison des prix : TTC (le prix que la commune paie) tant qu'elle ne récupère pas la TVA
+notation:
+  prix_compare: TTC
+  tva_recuperee: false
 
 # Critères d'attribution : les pondérations totalisent 100 ; un critère environnemental
 # défini (éléments appréciés) est obligatoire pour les consultations lancées depuis le

@@ -454,8 +454,9 @@ def test_batch_workers_die_with_their_parent(tmp_path):
         data = donnees(DISPENSE)
         modifier(data, ["marche", "reference"], f"LOT-{i}")
         projets.append(str(_yaml(data, tmp_path / f"p{i}.yaml")))
-    proc = subprocess.Popen([*CLI, "build", *projets, "-j", "2", "-o", "dce", "--templates",
-                             str(lent)], cwd=tmp_path,
+    # --kit complet: under the dispense threshold the light kit would not use the slow CCTP
+    proc = subprocess.Popen([*CLI, "build", *projets, "-j", "2", "-o", "dce", "--kit", "complet",
+                             "--templates", str(lent)], cwd=tmp_path,
                             env={**os.environ, "PYTHONPATH": str(RACINE)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     enfants: set[int] = set()

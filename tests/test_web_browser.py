@@ -119,7 +119,8 @@ def _ouvrir_chaque_piece(pieces: dict[str, bytes]) -> None:
     import docx
     import openpyxl
 
-    assert len(pieces) == 8, sorted(pieces)
+    # light kit (3 pieces + manifest) under the dispense threshold, full kit (7 + manifest) above
+    assert len(pieces) in (4, 8) and "manifest.json" in pieces, sorted(pieces)
     for nom, data in pieces.items():
         if nom.endswith(".docx"):
             texte = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
