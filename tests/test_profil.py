@@ -281,7 +281,10 @@ def test_hygiene_warnings(tmp_path):
 def test_clean_examples_have_no_hygiene_warning():
     for chemin in (ECOLE, ILOT, CENTRE):
         _, r = analyser_projet(chemin)
-        assert not r.erreurs and not r.avertissements, (chemin.name, r.avertissements)
+        # the examples' communes are fictional: the commune table rightly says so
+        # (tests/test_communes.py); every other warning is a hygiene fault
+        autres = [c for c in r.avertissements if c.chemin != "acheteur.code_insee"]
+        assert not r.erreurs and not autres, (chemin.name, autres)
 
 
 # --------------------------------------------------------------------------- consistency
