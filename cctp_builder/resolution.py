@@ -90,6 +90,8 @@ class PhaseResolue:
     numero: int = 0
     debut_semaine: int = 0
     fin_semaine: int = 0
+    validations_avant: int = 0
+    """Validation periods on the path that ends with this phase (its own included)."""
 
     @property
     def ref(self) -> str:
@@ -159,7 +161,7 @@ class TrancheResolue:
     def duree_semaines(self) -> int:
         """Execution time: the critical path through the phases' dependencies (validation
         times excluded)."""
-        return max((p.fin_semaine for p in self.phases), default=0) - self.validations_chemin
+        return max((p.fin_semaine - p.validations_avant for p in self.phases), default=0)
 
     @property
     def duree_calendaire_semaines(self) -> int:
@@ -333,6 +335,7 @@ def _planifier(res: Resolution, validation: int) -> None:
         en_cours.discard(p.ref)
         p.debut_semaine = debut
         p.fin_semaine = debut + p.duree_semaines + validation
+        p.validations_avant = vals + validation
         fait[p.ref] = (p.fin_semaine, vals + validation)
         return fait[p.ref]
 
