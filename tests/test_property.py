@@ -64,6 +64,9 @@ def projets(draw) -> tuple[Consultation, str]:
     data["operation"]["enjeux"] = draw(st.text(alphabet=saisie, min_size=1, max_size=3000)
                                        .map(str.strip).filter(bool))
     data["marche"].pop("procedure", None)
+    # any module combination and tranche split must fit the contract: the computed sequence
+    # (issue 9) refuses a calendar the duration makes impossible
+    data["marche"]["duree_mois"] = 72
     return Consultation.model_validate(data), piege
 
 
